@@ -1,0 +1,201 @@
+import { watch } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { join, relative } from "node:path";
+import type { Course } from "../course.ts";
+import { UserError } from "../errors.ts";
+import { loadProgress, recordCheck, saveProgress } from "../exercise/progress.ts";
+import { type ExerciseResult, exerciseResults, runLabTests } from "../exercise/run-tests.ts";
+import { isStarted, resetLab, startLab, workspacePath } from "../exercise/workspace.ts";
+import { type Lab, findLab } from "../labs.ts";
+import { bold, cyan, dim, green, red, yellow } from "../term/paint.ts";
+import { labStatus, statusText } from "./home.ts";
+import { parse } from "./args.ts";
+
+export const EXERCISE_USAGE = "npm run exercise -- <start|check|watch|hint|reset|status> <lab>";
+
+export async function exerciseCommand(course: Course, labs: Lab[], argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case "start":
+      return start(course, oneLab(labs, rest, "start"));
+    case "check":
+      return (await check(course, oneLab(labs, rest, "check"))).allPass ? 0 : 1;
+    case "watch":
+      return watchLab(course, oneLab(labs, rest, "watch"));
+    case "hint":
+      return hint(course, oneLab(labs, rest, "hint"));
+    case "reset":
+      return reset(course, oneLab(labs, rest, "reset"));
+    case "status":
+      return status(course, labs, rest);
+    case undefined:
+      throw new UserError(`missing subcommand; usage: ${EXERCISE_USAGE}`);
+    default:
+      throw new UserError(`unknown subcommand "${sub}"; usage: ${EXERCISE_USAGE}`);
+  }
+}
+
+function oneLab(labs: Lab[], argv: string[], sub: string): Lab {
+  const usage = `npm run exercise -- ${sub} <lab>`;
+  const { positionals } = parse(argv, {}, usage);
+  if (positionals.length === 0) throw new UserError(`missing lab id; usage: ${usage} (labs: ${labs.map((l) => l.id).join(", ") || "none yet"})`);
+  if (positionals.length > 1) throw new UserError(`one lab at a time, got ${positionals.length} (${positionals.join(" ")}); usage: ${usage}`);
+  return findLab(labs, positionals[0]);
+}
+
+function start(course: Course, lab: Lab): number {
+  const r = startLab(course, lab);
+  const rel = relative(course.root, r.path);
+  if (!r.written) {
+    console.log(`${lab.id} is already started: your work is in ${rel}/ and was left untouched.`);
+    console.log(`To start over (your copy is backed up first): ${cyan(`npm run exercise -- reset ${lab.id}`)}`);
+    return 0;
+  }
+  console.log(`Wrote ${rel}/ with ${lab.manifest.exercises.length} exercises to write:`);
+  for (const e of lab.manifest.exercises) console.log(`  ${e.id.padEnd(22)} ${rel}/${e.file}`);
+  console.log(`\nRead labs/${lab.folder}/README.md, write the code where it says "#region exercise", then:`);
+  console.log(`  ${cyan(`npm run exercise -- check ${lab.id}`)}   ${dim(`or  npm run exercise -- watch ${lab.id}  to re-check on every save`)}`);
+  return 0;
+}
+
+function requireStarted(course: Course, lab: Lab): void {
+  if (!isStarted(course, lab)) throw new UserError(`${lab.id} is not started yet; run: npm run exercise -- start ${lab.id}`);
+}
+
+async function check(course: Course, lab: Lab, quiet = false): Promise<{ allPass: boolean; results: ExerciseResult[] }> {
+  requireStarted(course, lab);
+  const src = join(workspacePath(course, lab), "src");
+  if (!quiet) console.log(dim(`checking ${relative(course.root, src)}/ against labs/${lab.folder}/test/ …`));
+  const run = await runLabTests(course, lab, { srcDir: src, tag: "check" });
+  const results = exerciseResults(lab, run);
+  recordCheck(course, lab.id, results);
+  if (!quiet) printResults(course, lab, results);
+  return { allPass: results.every((r) => r.state === "pass"), results };
+}
+
+function printResults(course: Course, lab: Lab, results: ExerciseResult[]): void {
+  for (const r of results) {
+    const ex = lab.manifest.exercises.find((e) => e.id === r.id)!;
+    const mark = r.state === "pass" ? green("✓") : r.state === "todo" ? yellow("·") : red("✗");
+    const note = r.state === "todo" ? dim("not written yet") : r.state === "fail" ? red("failing") : "";
+    console.log(`  ${mark} ${r.id.padEnd(22)} ${ex.title.padEnd(36)} ${`${r.passed}/${r.total}`.padStart(5)} tests  ${note}`);
+  }
+  const passing = results.filter((r) => r.state === "pass").length;
+  const width = 24;
+  const filled = Math.round((passing / Math.max(1, results.length)) * width);
+  console.log(`\n  ${green("█".repeat(filled))}${"░".repeat(width - filled)} ${passing}/${results.length} exercises passing`);
+  const first = results.find((r) => r.state !== "pass");
+  if (!first) {
+    console.log(`\n${green(bold(`All of ${lab.id} passes.`))} ${dim(`See the real thing run: npm run lab ${lab.id}`)}`);
+    return;
+  }
+  const ex = lab.manifest.exercises.find((e) => e.id === first.id)!;
+  console.log(`\n${bold("Next:")} ${ex.title}, in workspace/${lab.folder}/${ex.file}`);
+  if (first.state === "fail" && first.firstFailure) console.log(indent(cleanFailure(first.firstFailure, course.root)));
+  console.log(dim(`Stuck? npm run exercise -- hint ${lab.id}`));
+}
+
+// A failure message without the test runner's own stack frames: the learner
+// needs the assertion and the line of their code, not vitest's internals.
+export function cleanFailure(message: string, root: string): string {
+  return message
+    .split("\n")
+    .filter((l) => !/node_modules|node:internal|new Promise \(<anonymous>\)/.test(l))
+    .slice(0, 12)
+    .map((l) => l.replaceAll(root + "/", ""))
+    .join("\n");
+}
+
+const indent = (s: string) => s.split("\n").map((l) => "    " + l).join("\n");
+
+async function watchLab(course: Course, lab: Lab): Promise<number> {
+  requireStarted(course, lab);
+  const src = join(workspacePath(course, lab), "src");
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  const rerun = async () => {
+    if (running) return void (again = true);
+    running = true;
+    if (process.stdout.isTTY) process.stdout.write("\x1b[2J\x1b[H");
+    await check(course, lab);
+    console.log(dim(`\nwatching ${relative(course.root, src)}/ — save a file to re-check, Ctrl-C to stop`));
+    running = false;
+    if (again) {
+      again = false;
+      void rerun();
+    }
+  };
+  await rerun();
+  // Editors save in bursts (write, rename, touch); wait for the burst to end.
+  watch(src, { recursive: true }, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void rerun(), 300);
+  });
+  return new Promise<number>(() => {});
+}
+
+async function hint(course: Course, lab: Lab): Promise<number> {
+  requireStarted(course, lab);
+  console.log(dim("checking which exercise is next …"));
+  const { results } = await check(course, lab, true);
+  const first = results.find((r) => r.state !== "pass");
+  if (!first) {
+    console.log(green(`Every exercise of ${lab.id} passes; no hint needed.`));
+    return 0;
+  }
+  const ex = lab.manifest.exercises.find((e) => e.id === first.id)!;
+  const progress = loadProgress(course);
+  const mine = progress.labs[lab.id];
+  const shown = mine?.hintsShown[ex.id] ?? 0;
+  const n = Math.min(shown + 1, ex.hints.length);
+  if (mine) {
+    mine.hintsShown[ex.id] = n;
+    saveProgress(course, progress);
+  }
+  console.log(`${bold(ex.title)} ${dim(`(${lab.id}/${ex.id}, workspace/${lab.folder}/${ex.file})`)}`);
+  for (let i = 0; i < n; i++) console.log(`  hint ${i + 1}/${ex.hints.length}: ${ex.hints[i]}`);
+  if (n < ex.hints.length) console.log(dim(`  run it again for the next hint`));
+  return 0;
+}
+
+function reset(course: Course, lab: Lab): number {
+  const r = resetLab(course, lab);
+  if (r.backup) console.log(`Backed up your work to ${relative(course.root, r.backup)}/`);
+  console.log(`Wrote a fresh ${relative(course.root, r.path)}/ with every exercise stubbed.`);
+  return 0;
+}
+
+function status(course: Course, labs: Lab[], argv: string[]): number {
+  const usage = "npm run exercise -- status [lab] [--json] [--name <who>]";
+  const { values, positionals } = parse(argv, { json: { type: "boolean" }, name: { type: "string" } }, usage);
+  if (positionals.length > 1) throw new UserError(`at most one lab; usage: ${usage}`);
+  const chosen = positionals.length ? [findLab(labs, positionals[0])] : labs;
+  const progress = loadProgress(course);
+  if (values.json) {
+    const report = {
+      name: values.name ?? process.env.LLM_LABS_NAME ?? userInfo().username,
+      host: hostname(),
+      labs: chosen.map((lab) => {
+        const p = progress.labs[lab.id];
+        return {
+          id: lab.id,
+          started: isStarted(course, lab),
+          checkedAt: p?.checkedAt ?? null,
+          exercises: lab.manifest.exercises.map((e) => ({ id: e.id, state: p?.exercises.find((x) => x.id === e.id)?.state ?? "todo", hintsShown: p?.hintsShown[e.id] ?? 0 })),
+        };
+      }),
+    };
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  for (const lab of chosen) {
+    const p = progress.labs[lab.id];
+    console.log(`${bold(lab.id)}: ${statusText(labStatus(course, lab, p))}${p ? dim(`  (last check ${p.checkedAt})`) : ""}`);
+    for (const e of p ? lab.manifest.exercises : []) {
+      const s = p!.exercises.find((x) => x.id === e.id)?.state ?? "todo";
+      console.log(`  ${s === "pass" ? green("✓") : s === "fail" ? red("✗") : yellow("·")} ${e.id}`);
+    }
+  }
+  return 0;
+}

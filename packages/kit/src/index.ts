@@ -1,0 +1,16 @@
+// @llm-labs/kit: what every lab and script uses.
+export { type Course, defaultCourse, REPO_ROOT } from "./course.ts";
+export { UserError, suggest } from "./errors.ts";
+export { LabManifest, Reading, Exercise, describeZodError } from "./manifest.ts";
+export { type Lab, discoverLabs, findLab, readLab } from "./labs.ts";
+export { NotImplemented } from "./exercise/not-implemented.ts";
+export { parseRegions, stubSource, regionBodies, type Region } from "./exercise/regions.ts";
+export { labRegions, writeStubbedCopy, startLab, resetLab, workspacePath, isStarted, type RegionAt } from "./exercise/workspace.ts";
+export { runLabTests, exerciseResults, type RunResult, type ExerciseResult } from "./exercise/run-tests.ts";
+export { verifyLab, type LabVerdict, type RegionVerdict } from "./exercise/verify.ts";
+export { loadProgress, recordCheck } from "./exercise/progress.ts";
+export { progressBar, type ProgressBar } from "./term/progress.ts";
+export { table, displayWidth } from "./term/table.ts";
+export { barChart, sparkline, heatmap, formatNumber } from "./term/charts.ts";
+export { svgLinePlot, svgBarChart, svgHeatmap, writeSvg, type Series } from "./svg/plot.ts";
+export { timeIt, timeItAsync, median, ratioLine } from "./bench.ts";

@@ -1,0 +1,26 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { type Course, REPO_ROOT, defaultCourse } from "../src/course.ts";
+
+export const FIXTURES = join(import.meta.dirname, "fixtures");
+
+// A course over fixture labs, with its workspace in the repo's scratch folder:
+// the stubbed copies must sit under the repo so they can import @llm-labs/kit.
+export function fixtureCourse(name: "good" | "weak", tag: string): Course {
+  const scratch = join(REPO_ROOT, ".llm-labs", "kit-tests", `${tag}-${process.pid}`);
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  return { ...defaultCourse(), labsDir: join(FIXTURES, name, "labs"), workspaceDir: join(scratch, "workspace"), scratchDir: join(scratch, "scratch") };
+}
+
+export function runCli(course: Course, args: string[]): { code: number; stdout: string; stderr: string } {
+  const tsx = join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+  const main = join(REPO_ROOT, "packages", "kit", "src", "cli", "main.ts");
+  const r = spawnSync(process.execPath, [tsx, main, ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", LLM_LABS_LABS_DIR: course.labsDir, LLM_LABS_WORKSPACE_DIR: course.workspaceDir, LLM_LABS_SCRATCH_DIR: course.scratchDir },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

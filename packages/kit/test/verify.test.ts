@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { verifyLab } from "../src/exercise/verify.ts";
+import { discoverLabs } from "../src/labs.ts";
+import { fixtureCourse } from "./helpers.ts";
+
+describe("the exercise verifier", () => {
+  it("passes a lab whose every region is caught by its own tests", async () => {
+    const course = fixtureCourse("good", "verify-good");
+    const v = await verifyLab(course, discoverLabs(course)[0]);
+    expect(v.problems).toEqual([]);
+    expect(v.solutionPassed).toBe(2);
+    expect(v.regions.map((r) => [r.exercise, r.caught])).toEqual([
+      ["add", true],
+      ["dot", true],
+    ]);
+    expect(v.ok).toBe(true);
+  });
+
+  it("fails a lab with a region no test catches, and names it", async () => {
+    const course = fixtureCourse("weak", "verify-weak");
+    const v = await verifyLab(course, discoverLabs(course)[0]);
+    expect(v.ok).toBe(false);
+    const clamp = v.regions.find((r) => r.exercise === "clamp")!;
+    expect(clamp.caught).toBe(false);
+    expect(clamp.where).toBe("src/weak.ts:8");
+    expect(clamp.detail).toMatch(/still pass with the region stubbed/);
+    expect(v.regions.find((r) => r.exercise === "square")!.caught).toBe(true);
+  });
+});

@@ -1,0 +1,36 @@
+import { resolve } from "node:path";
+import { defineConfig, type Plugin } from "vitest/config";
+
+// The config `exercise check` and the verifier run a lab's tests with.
+//   LLM_LABS_LAB_DIR  the lab whose tests run (labs/NN-name)
+//   LLM_LABS_SRC_DIR  a copy of its src/ to test instead (the learner's, or a
+//                     stubbed one); every import that would load a file from
+//                     the lab's src/ loads the same file from this folder.
+const labDir = resolve(process.env.LLM_LABS_LAB_DIR ?? ".");
+const srcDir = process.env.LLM_LABS_SRC_DIR ? resolve(process.env.LLM_LABS_SRC_DIR) : undefined;
+
+function redirectSrc(from: string, to: string): Plugin {
+  return {
+    name: "llm-labs:redirect-src",
+    enforce: "pre",
+    async resolveId(source, importer, options) {
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      if (resolved && !resolved.external && resolved.id.startsWith(from)) {
+        return { ...resolved, id: to + resolved.id.slice(from.length) };
+      }
+      return resolved;
+    },
+  };
+}
+
+export default defineConfig({
+  root: labDir,
+  plugins: srcDir ? [redirectSrc(resolve(labDir, "src") + "/", srcDir + "/")] : [],
+  test: {
+    include: ["test/**/*.test.ts"],
+    // The lab's own tests decide their timeouts; this is only a backstop for a
+    // learner's infinite loop.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});

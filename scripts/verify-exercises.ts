@@ -1,0 +1,43 @@
+// npm run verify:exercises [-- --lab <id>]
+//
+// Proves, for every lab, that the tests bite: the solution passes, and stubbing
+// any one exercise region makes that exercise's own tests fail. See
+// packages/kit/src/exercise/verify.ts for the rules.
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { UserError, defaultCourse, discoverLabs, findLab, verifyLab, type LabVerdict } from "@llm-labs/kit";
+
+export async function verifyAll(labIds: string[] = []): Promise<{ verdicts: LabVerdict[]; caught: number; uncaught: number }> {
+  const course = defaultCourse();
+  const all = discoverLabs(course);
+  const labs = labIds.length ? labIds.map((id) => findLab(all, id)) : all;
+  const verdicts: LabVerdict[] = [];
+  for (const lab of labs) {
+    console.log(`verify ${lab.id}: solution, then ${lab.manifest.exercises.length} exercises stubbed one region at a time`);
+    const v = await verifyLab(course, lab, {
+      concurrency: Math.max(1, Math.min(2, cpus().length)),
+      onRegion: (r) => console.log(`  ${r.caught ? "✓" : "✗"} ${r.exercise.padEnd(24)} ${r.where.padEnd(28)} ${r.detail}`),
+    });
+    for (const p of v.problems) console.log(`  ✗ ${p}`);
+    console.log(`  solution: ${v.solutionPassed} tests pass, ${v.solutionFailed} fail`);
+    verdicts.push(v);
+  }
+  const regions = verdicts.flatMap((v) => v.regions);
+  const caught = regions.filter((r) => r.caught).length;
+  const uncaught = regions.length - caught + verdicts.reduce((n, v) => n + v.problems.length, 0);
+  if (labs.length === 0) console.log("verify: no labs yet, nothing to verify");
+  return { verdicts, caught, uncaught };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const { values } = parseArgs({ options: { lab: { type: "string", multiple: true } }, strict: true });
+    const { caught, uncaught } = await verifyAll(values.lab ?? []);
+    console.log(`exercises: ${caught} passed, ${uncaught} failed`);
+    process.exitCode = uncaught === 0 ? 0 : 1;
+  } catch (e) {
+    if (!(e instanceof UserError) && !(e instanceof TypeError)) throw e;
+    console.error(`error: ${(e as Error).message}`);
+    process.exitCode = 2;
+  }
+}
