@@ -4,6 +4,6 @@ import { defineConfig } from "vitest/config";
 // folder's own vitest.config.ts (if any) applies to its project.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "labs/*"],
+    projects: ["packages/*", "labs/*", "scripts"],
   },
 });

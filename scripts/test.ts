@@ -15,7 +15,8 @@ const failures: string[] = [];
 
 console.log("── typecheck ──");
 const tc = spawnSync(bin("turbo"), ["run", "typecheck", "--output-logs=errors-only"], { cwd: REPO_ROOT, stdio: "inherit", env });
-if (tc.status !== 0) failures.push("typecheck");
+const tcScripts = spawnSync(bin("tsc"), ["-p", "scripts"], { cwd: REPO_ROOT, stdio: "inherit", env });
+if (tc.status !== 0 || tcScripts.status !== 0) failures.push("typecheck");
 
 console.log("\n── tests ──");
 const reports = join(REPO_ROOT, ".llm-labs", "reports");

@@ -1,11 +1,11 @@
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { UserError } from "../errors.ts";
 
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+type Options = NonNullable<ParseArgsConfig["options"]>;
 
 // node:util's parser, with its errors turned into one line that says what was
 // wrong and how the command is used.
-export function parse(argv: string[], options: Options, usage: string) {
+export function parse<T extends Options>(argv: string[], options: T, usage: string) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {

@@ -65,7 +65,7 @@ function requireStarted(course: Course, lab: Lab): void {
 async function check(course: Course, lab: Lab, quiet = false): Promise<{ allPass: boolean; results: ExerciseResult[] }> {
   requireStarted(course, lab);
   const src = join(workspacePath(course, lab), "src");
-  if (!quiet) console.log(dim(`checking ${relative(course.root, src)}/ against labs/${lab.folder}/test/ …`));
+  if (!quiet) console.log(dim(`checking ${relative(course.root, src)}/ against ${relative(course.root, lab.dir)}/test/ …`));
   const run = await runLabTests(course, lab, { srcDir: src, tag: "check" });
   const results = exerciseResults(lab, run);
   recordCheck(course, lab.id, results);
@@ -90,7 +90,7 @@ function printResults(course: Course, lab: Lab, results: ExerciseResult[]): void
     return;
   }
   const ex = lab.manifest.exercises.find((e) => e.id === first.id)!;
-  console.log(`\n${bold("Next:")} ${ex.title}, in workspace/${lab.folder}/${ex.file}`);
+  console.log(`\n${bold("Next:")} ${ex.title}, in ${relative(course.root, workspacePath(course, lab))}/${ex.file}`);
   if (first.state === "fail" && first.firstFailure) console.log(indent(cleanFailure(first.firstFailure, course.root)));
   console.log(dim(`Stuck? npm run exercise -- hint ${lab.id}`));
 }
@@ -153,7 +153,7 @@ async function hint(course: Course, lab: Lab): Promise<number> {
     mine.hintsShown[ex.id] = n;
     saveProgress(course, progress);
   }
-  console.log(`${bold(ex.title)} ${dim(`(${lab.id}/${ex.id}, workspace/${lab.folder}/${ex.file})`)}`);
+  console.log(`${bold(ex.title)} ${dim(`(${lab.id}/${ex.id}, ${relative(course.root, workspacePath(course, lab))}/${ex.file})`)}`);
   for (let i = 0; i < n; i++) console.log(`  hint ${i + 1}/${ex.hints.length}: ${ex.hints[i]}`);
   if (n < ex.hints.length) console.log(dim(`  run it again for the next hint`));
   return 0;

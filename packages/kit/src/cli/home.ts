@@ -1,7 +1,8 @@
+import { relative } from "node:path";
 import type { Course } from "../course.ts";
 import type { LabProgress } from "../exercise/progress.ts";
 import { loadProgress } from "../exercise/progress.ts";
-import { isStarted } from "../exercise/workspace.ts";
+import { isStarted, workspacePath } from "../exercise/workspace.ts";
 import type { Lab } from "../labs.ts";
 import { table } from "../term/table.ts";
 import { bold, cyan, dim, green } from "../term/paint.ts";
@@ -49,7 +50,7 @@ export function nextStep(course: Course, labs: Lab[]): string {
     if (s.kind === "unchecked") return `write the first exercise, then check it:\n  ${cyan(`npm run exercise -- check ${lab.id}`)}`;
     if (s.kind === "in-progress") {
       const ex = lab.manifest.exercises.find((e) => e.id === s.next)!;
-      return `exercise "${ex.id}" (${ex.title}) in workspace/${lab.folder}/${ex.file}, then:\n  ${cyan(`npm run exercise -- check ${lab.id}`)}   ${dim(`(stuck? npm run exercise -- hint ${lab.id})`)}`;
+      return `exercise "${ex.id}" (${ex.title}) in ${relative(course.root, workspacePath(course, lab))}/${ex.file}, then:\n  ${cyan(`npm run exercise -- check ${lab.id}`)}   ${dim(`(stuck? npm run exercise -- hint ${lab.id})`)}`;
     }
   }
   return "every lab is done. Try the benchmarks: npm run bench";
