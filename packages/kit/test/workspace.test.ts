@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exerciseResults, runLabTests } from "../src/exercise/run-tests.ts";
 import { labRegions, resetLab, startLab, workspacePath } from "../src/exercise/workspace.ts";
@@ -15,6 +15,11 @@ describe("the learner's workspace", () => {
     expect(startLab(course, arith).written).toBe(true);
     expect(readFileSync(join(ws, "src/arith.ts"), "utf8")).toContain('throw new NotImplemented("arith/add")');
     expect(existsSync(join(ws, "test"))).toBe(false);
+  });
+
+  it("the copy's tsconfig still reaches the repository's base config", () => {
+    const config = JSON.parse(readFileSync(join(ws, "tsconfig.json"), "utf8"));
+    expect(resolve(ws, config.extends)).toBe(join(course.root, "tsconfig.base.json"));
   });
 
   it("start twice leaves the learner's edits alone", () => {

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Course } from "../course.ts";
 import type { Lab } from "../labs.ts";
+import type { ReportedFile } from "./reporter.ts";
 
 export interface TestOutcome {
   file: string;
@@ -22,6 +23,7 @@ export interface RunResult {
   failed: number;
 }
 
+let runs = 0;
 const EXERCISE_TITLE = /^exercise: ([a-z0-9-]+)$/;
 
 // Runs vitest in a child process, so a learner's infinite loop or crash cannot
@@ -33,14 +35,15 @@ export async function runLabTests(
 ): Promise<RunResult> {
   const outDir = join(course.scratchDir, "reports");
   mkdirSync(outDir, { recursive: true });
-  const report = join(outDir, `${lab.folder}-${opts.tag ?? "run"}-${process.pid}.json`);
+  const report = join(outDir, `${lab.folder}-${opts.tag ?? "run"}-${process.pid}-${++runs}.json`);
   rmSync(report, { force: true });
   const require = createRequire(join(course.root, "package.json"));
   const vitest = join(dirname(require.resolve("vitest/package.json")), "vitest.mjs");
   const config = join(course.root, "packages", "kit", "vitest.exercise.config.ts");
-  const args = [vitest, "run", "--config", config, "--reporter=json", `--outputFile=${report}`];
+  const reporter = join(course.root, "packages", "kit", "src", "exercise", "reporter.ts");
+  const args = [vitest, "run", "--config", config, `--reporter=${reporter}`];
   if (opts.testNamePattern) args.push("--testNamePattern", opts.testNamePattern);
-  const env: NodeJS.ProcessEnv = { ...process.env, LLM_LABS_LAB_DIR: lab.dir, FORCE_COLOR: "0" };
+  const env: NodeJS.ProcessEnv = { ...process.env, LLM_LABS_LAB_DIR: lab.dir, LLM_LABS_REPORT: report, FORCE_COLOR: "0" };
   if (opts.srcDir) env.LLM_LABS_SRC_DIR = opts.srcDir;
   else delete env.LLM_LABS_SRC_DIR;
 
@@ -59,25 +62,15 @@ export async function runLabTests(
   return result;
 }
 
-interface VitestJson {
-  testResults: {
-    name: string;
-    status: string;
-    message?: string;
-    assertionResults: { ancestorTitles: string[]; title: string; status: string; failureMessages?: string[] }[];
-  }[];
-}
-
-export function parseReport(json: VitestJson, labDir: string): RunResult {
+export function parseReport(json: { files: ReportedFile[] }, labDir: string): RunResult {
   const tests: TestOutcome[] = [];
   const fileErrors: RunResult["fileErrors"] = [];
-  for (const f of json.testResults) {
-    const file = f.name.startsWith(labDir) ? f.name.slice(labDir.length + 1) : f.name;
-    if (f.status === "failed" && f.assertionResults.length === 0) fileErrors.push({ file, message: f.message ?? "failed to load" });
-    for (const a of f.assertionResults) {
-      const exercise = a.ancestorTitles.map((t) => EXERCISE_TITLE.exec(t)?.[1]).find(Boolean);
-      const status = a.status === "passed" ? "passed" : a.status === "failed" ? "failed" : "skipped";
-      tests.push({ file, exercise, name: [...a.ancestorTitles, a.title].join(" › "), status, message: a.failureMessages?.[0] });
+  for (const f of json.files) {
+    const file = f.file.startsWith(labDir) ? f.file.slice(labDir.length + 1) : f.file;
+    if (f.loadError) fileErrors.push({ file, message: f.loadError });
+    for (const t of f.tests) {
+      const exercise = t.ancestors.map((a) => EXERCISE_TITLE.exec(a)?.[1]).find(Boolean);
+      tests.push({ file, exercise, name: [...t.ancestors, t.name].join(" › "), status: t.status, message: t.message });
     }
   }
   const passed = tests.filter((t) => t.status === "passed").length;

@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Course } from "../course.ts";
 import { UserError } from "../errors.ts";
 import type { Lab } from "../labs.ts";
@@ -64,6 +64,7 @@ export function writeStubbedCopy(lab: Lab, dest: string, only?: (r: RegionAt) =>
     if (NOT_FOR_LEARNERS.has(name)) continue;
     cpSync(join(lab.dir, name), join(dest, name), { recursive: true });
   }
+  retargetTsconfig(lab.dir, dest);
   for (const file of new Set(regions.map((r) => r.file))) {
     const source = readFileSync(join(lab.dir, file), "utf8");
     const chosen = regions.filter((r) => r.file === file);
@@ -96,4 +97,18 @@ export function resetLab(course: Course, lab: Lab, now = new Date()): { path: st
   }
   writeStubbedCopy(lab, path);
   return { path, backup };
+}
+
+// A lab's tsconfig.json extends "../../tsconfig.base.json", relative to where
+// the lab sits. The copy sits elsewhere (workspace/, the verifier's scratch
+// folder), so the path is rewritten to reach the same base file from there;
+// left alone, every test file in the copy would fail to compile.
+function retargetTsconfig(labDir: string, dest: string): void {
+  const path = join(dest, "tsconfig.json");
+  if (!existsSync(path)) return;
+  const config = JSON.parse(readFileSync(path, "utf8")) as { extends?: string };
+  if (typeof config.extends !== "string" || !config.extends.startsWith(".")) return;
+  const base = resolve(labDir, config.extends);
+  config.extends = relative(dest, base);
+  writeFileSync(path, JSON.stringify(config, null, 2) + "\n");
 }

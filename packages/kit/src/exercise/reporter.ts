@@ -1,0 +1,65 @@
+import { writeFileSync } from "node:fs";
+import type { Reporter, TestCase, TestModule, TestSuite } from "vitest/node";
+
+// A vitest reporter for `exercise check` and the verifier. vitest's own JSON
+// report loses one thing the course needs: when a beforeAll hook throws (say,
+// it calls a stubbed function), its tests are reported "skipped" and the
+// error is dropped. Here such tests count as failed, with the hook's error,
+// because the learner's code is what stopped them.
+
+export interface ReportedTest {
+  ancestors: string[]; // describe titles, outermost first
+  name: string;
+  status: "passed" | "failed" | "skipped";
+  message?: string;
+}
+
+export interface ReportedFile {
+  file: string;
+  loadError?: string; // the file could not be collected at all
+  tests: ReportedTest[];
+}
+
+type SerializedError = { message?: string; name?: string; stack?: string };
+
+const text = (e: SerializedError) => {
+  const head = `${e.name ?? "Error"}: ${e.message ?? ""}`;
+  return e.stack?.startsWith(head) ? e.stack : [head, e.stack ?? ""].join("\n");
+};
+
+// The errors a suite's hooks threw, however vitest chose to expose them.
+function suiteErrors(s: TestSuite | TestModule): SerializedError[] {
+  const task = (s as unknown as { task?: { result?: { errors?: SerializedError[] } } }).task;
+  return [...s.errors(), ...(task?.result?.errors ?? [])];
+}
+
+function reportTest(t: TestCase): ReportedTest {
+  const ancestors: string[] = [];
+  let inherited: SerializedError | undefined;
+  for (let p: TestCase["parent"] = t.parent; p.type === "suite"; p = p.parent) {
+    ancestors.unshift(p.name);
+    inherited ??= suiteErrors(p)[0];
+  }
+  const r = t.result();
+  if (r.state === "failed") return { ancestors, name: t.name, status: "failed", message: r.errors?.[0] ? text(r.errors[0]) : "failed" };
+  if (r.state === "passed") return { ancestors, name: t.name, status: "passed" };
+  if (inherited) return { ancestors, name: t.name, status: "failed", message: text(inherited) };
+  return { ancestors, name: t.name, status: "skipped" };
+}
+
+export default class ExerciseReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const out = process.env.LLM_LABS_REPORT;
+    if (!out) throw new Error("ExerciseReporter needs LLM_LABS_REPORT, the path of the report to write");
+    const files: ReportedFile[] = modules.map((m) => {
+      const tests = [...m.children.allTests()].map(reportTest);
+      const moduleError = suiteErrors(m)[0];
+      // A module-level error with tests collected is a top-level beforeAll.
+      if (moduleError && tests.length > 0) {
+        for (const t of tests) if (t.status === "skipped") Object.assign(t, { status: "failed", message: text(moduleError) });
+      }
+      return { file: m.moduleId, loadError: moduleError && tests.length === 0 ? text(moduleError) : undefined, tests };
+    });
+    writeFileSync(out, JSON.stringify({ files }));
+  }
+}
