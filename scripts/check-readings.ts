@@ -18,7 +18,9 @@ export function readSeeds(dir = SEEDS_DIR): Record<keyof typeof SEED_FILES, stri
   const read = (prefix: string) => {
     const f = files.find((name) => name.startsWith(prefix));
     if (!f) throw new Error(`no seed list ${prefix}*.txt in ${dir}`);
-    return readFileSync(join(dir, f), "utf8");
+    // The lists are markdown with a few HTML entities in titles ("&amp;");
+    // a reader sees the decoded character, and so does the manifest.
+    return readFileSync(join(dir, f), "utf8").replaceAll("&amp;", "&").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"');
   };
   return { "seed:llm-resource": read(SEED_FILES["seed:llm-resource"]), "seed:llm-action": read(SEED_FILES["seed:llm-action"]) };
 }

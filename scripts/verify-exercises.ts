@@ -7,19 +7,20 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { UserError, defaultCourse, discoverLabs, findLab, verifyLab, type LabVerdict } from "@llm-labs/kit";
 
-export async function verifyAll(labIds: string[] = []): Promise<{ verdicts: LabVerdict[]; caught: number; uncaught: number }> {
+export async function verifyAll(labIds: string[] = [], opts: { solutionAlreadyPassed?: boolean } = {}): Promise<{ verdicts: LabVerdict[]; caught: number; uncaught: number }> {
   const course = defaultCourse();
   const all = discoverLabs(course);
   const labs = labIds.length ? labIds.map((id) => findLab(all, id)) : all;
   const verdicts: LabVerdict[] = [];
   for (const lab of labs) {
-    console.log(`verify ${lab.id}: solution, then ${lab.manifest.exercises.length} exercises stubbed one region at a time`);
+    console.log(`verify ${lab.id}: ${opts.solutionAlreadyPassed ? "" : "solution, then "}${lab.manifest.exercises.length} exercises stubbed one region at a time`);
     const v = await verifyLab(course, lab, {
       concurrency: Math.max(1, Math.min(2, cpus().length)),
+      solutionAlreadyPassed: opts.solutionAlreadyPassed,
       onRegion: (r) => console.log(`  ${r.caught ? "✓" : "✗"} ${r.exercise.padEnd(24)} ${r.where.padEnd(28)} ${r.detail}`),
     });
     for (const p of v.problems) console.log(`  ✗ ${p}`);
-    console.log(`  solution: ${v.solutionPassed} tests pass, ${v.solutionFailed} fail`);
+    if (!opts.solutionAlreadyPassed) console.log(`  solution: ${v.solutionPassed} tests pass, ${v.solutionFailed} fail`);
     verdicts.push(v);
   }
   const regions = verdicts.flatMap((v) => v.regions);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verifyLab } from "../src/exercise/verify.ts";
+import { testFilesNaming, verifyLab } from "../src/exercise/verify.ts";
 import { discoverLabs } from "../src/labs.ts";
 import { fixtureCourse } from "./helpers.ts";
 
@@ -28,5 +28,13 @@ describe("the exercise verifier", () => {
     expect(clamp.where).toBe("src/weak.ts:8");
     expect(clamp.detail).toMatch(/still pass with the region stubbed/);
     expect(v.regions.find((r) => r.exercise === "square")!.caught).toBe(true);
+  });
+
+  it("loads only the test files that name the exercise", () => {
+    const course = fixtureCourse("good", "verify-files");
+    const [arith, words] = discoverLabs(course);
+    expect(testFilesNaming(arith, "dot")).toEqual(["test/arith.test.ts"]);
+    expect(testFilesNaming(words, "shout")).toEqual(["test/shout.test.ts"]);
+    expect(testFilesNaming(arith, "shout")).toEqual([]);
   });
 });

@@ -31,7 +31,7 @@ const EXERCISE_TITLE = /^exercise: ([a-z0-9-]+)$/;
 export async function runLabTests(
   course: Course,
   lab: Lab,
-  opts: { srcDir?: string; testNamePattern?: string; tag?: string } = {},
+  opts: { srcDir?: string; testNamePattern?: string; files?: string[]; tag?: string } = {},
 ): Promise<RunResult> {
   const outDir = join(course.scratchDir, "reports");
   mkdirSync(outDir, { recursive: true });
@@ -43,6 +43,8 @@ export async function runLabTests(
   const reporter = join(course.root, "packages", "kit", "src", "exercise", "reporter.ts");
   const args = [vitest, "run", "--config", config, `--reporter=${reporter}`];
   if (opts.testNamePattern) args.push("--testNamePattern", opts.testNamePattern);
+  // vitest takes positional arguments as filters on test file paths.
+  if (opts.files) args.push(...opts.files);
   const env: NodeJS.ProcessEnv = { ...process.env, LLM_LABS_LAB_DIR: lab.dir, LLM_LABS_REPORT: report, FORCE_COLOR: "0" };
   if (opts.srcDir) env.LLM_LABS_SRC_DIR = opts.srcDir;
   else delete env.LLM_LABS_SRC_DIR;
