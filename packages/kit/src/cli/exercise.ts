@@ -74,11 +74,13 @@ async function check(course: Course, lab: Lab, quiet = false): Promise<{ allPass
 }
 
 function printResults(course: Course, lab: Lab, results: ExerciseResult[]): void {
+  const idWidth = Math.max(...lab.manifest.exercises.map((e) => e.id.length));
+  const titleWidth = Math.max(...lab.manifest.exercises.map((e) => e.title.length));
   for (const r of results) {
     const ex = lab.manifest.exercises.find((e) => e.id === r.id)!;
     const mark = r.state === "pass" ? green("✓") : r.state === "todo" ? yellow("·") : red("✗");
     const note = r.state === "todo" ? dim("not written yet") : r.state === "fail" ? red("failing") : "";
-    console.log(`  ${mark} ${r.id.padEnd(22)} ${ex.title.padEnd(36)} ${`${r.passed}/${r.total}`.padStart(5)} tests  ${note}`);
+    console.log(`  ${mark} ${r.id.padEnd(idWidth)}  ${ex.title.padEnd(titleWidth)}  ${`${r.passed}/${r.total}`.padStart(5)} tests  ${note}`);
   }
   const passing = results.filter((r) => r.state === "pass").length;
   const width = 24;
