@@ -12,28 +12,9 @@
 // measured in one run on one machine; absolute speeds vary far more between machines.
 
 import os from "node:os";
-import { performance } from "node:perf_hooks";
+import { ratioLine, timeIt, timeItAsync } from "@llm-labs/kit";
 import { GraphBuilder, loadModel } from "@llm-labs/onnx";
 import { Rng, matmul, matmulNaive, randn } from "../src/index.ts";
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-// Median milliseconds of `repeat` timed calls after `warmup` untimed ones (the
-// first calls include JIT compilation; the median ignores a run spoiled by GC).
-async function timeMs(fn: () => unknown, repeat: number, warmup: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 const gflops = (n: number, ms: number) => (2 * n ** 3) / (ms / 1000) / 1e9;
 
@@ -58,9 +39,9 @@ for (const n of sizes) {
   });
 
   // The naive loop is slow at 512, so it gets fewer repetitions.
-  const naiveMs = await timeMs(() => matmulNaive(a, b), n <= 256 ? 7 : 3, 1);
-  const oursMs = await timeMs(() => matmul(a, b), 9, 2);
-  const ortMs = await timeMs(() => ort.session.run(feeds), 15, 3);
+  const naiveMs = timeIt(() => matmulNaive(a, b), { repeat: n <= 256 ? 7 : 3, warmup: 1 });
+  const oursMs = timeIt(() => matmul(a, b), { repeat: 9, warmup: 2 });
+  const ortMs = await timeItAsync(() => ort.session.run(feeds), { repeat: 15, warmup: 3 });
 
   // Sanity: the kernels must agree before their speeds mean anything.
   const ortC = (await ort.session.run(feeds)).C!.data as Float32Array;
@@ -85,6 +66,6 @@ for (const r of rows) {
 }
 console.log("");
 for (const r of rows) {
-  console.log(`ratio matmul-${r.n} ours/naive = ${(r.ours / r.naive).toFixed(2)}x`);
-  console.log(`ratio matmul-${r.n} ours/ort-1thread = ${(r.ours / r.ort).toFixed(2)}x`);
+  console.log(ratioLine(`matmul-${r.n} ours/naive`, r.ours / r.naive));
+  console.log(ratioLine(`matmul-${r.n} ours/ort-1thread`, r.ours / r.ort));
 }
