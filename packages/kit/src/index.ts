@@ -9,6 +9,7 @@ export { labRegions, writeStubbedCopy, startLab, resetLab, workspacePath, isStar
 export { runLabTests, exerciseResults, type RunResult, type ExerciseResult } from "./exercise/run-tests.ts";
 export { verifyLab, type LabVerdict, type RegionVerdict } from "./exercise/verify.ts";
 export { loadProgress, recordCheck } from "./exercise/progress.ts";
+export { runScript, parseFlags, intFlag, numberFlag } from "./cli/run-script.ts";
 export { progressBar, type ProgressBar } from "./term/progress.ts";
 export { table, displayWidth } from "./term/table.ts";
 export { barChart, sparkline, heatmap, formatNumber } from "./term/charts.ts";

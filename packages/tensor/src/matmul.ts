@@ -9,6 +9,10 @@
 import { formatShape, numel, zeros } from "./tensor.ts";
 import type { Tensor } from "./tensor.ts";
 
+// The kernels take float64 arrays too: a gradient check by finite differences
+// needs more precision than float32 has (packages/model's backward tests).
+export type Floats = Float32Array | Float64Array;
+
 function checkMatrices(a: Tensor, b: Tensor, where: string, bTransposed: boolean): void {
   if (a.shape.length < 2 || b.shape.length < 2) {
     throw new Error(
@@ -66,9 +70,9 @@ export function matmulNaive(a: Tensor, b: Tensor): Tensor {
 // We tried tiling over k and j as well (so a block of B stays in cache): at the
 // sizes in this course (up to 512) it gave no consistent gain, so it is left out.
 export function matmulInto(
-  C: Float32Array,
-  A: Float32Array,
-  B: Float32Array,
+  C: Floats,
+  A: Floats,
+  B: Floats,
   M: number,
   K: number,
   N: number,
@@ -114,46 +118,91 @@ export function matmulInto(
   }
 }
 
-// The same, with B stored transposed: C[M, N] += A[M, K] · Bᵀ where B is [N, K].
-// Each dot product is summed in float64 and rounded to float32 once.
-//
-//   C[i, j] = Σ_k A[i, k] · B[j, k]
-//
-// Now row i of A and row j of B are both contiguous, so the natural loop is a
-// dot product per output. We compute 4 outputs C[i, j..j+3] at once so each
-// A[i, k] loaded is used 4 times. This is the layout of attention scores Q·Kᵀ
-// and of a linear layer x·Wᵀ whose weight W is stored [out, in] (as in PyTorch).
-export function matmulTransBInto(
-  C: Float32Array,
-  A: Float32Array,
-  B: Float32Array,
-  M: number,
-  K: number,
-  N: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    const a = i * K, c = i * N;
+// C[M, N] += A[M, K] · Bᵀ, B stored [N, K]. Every output is a dot product of two
+// contiguous rows. We compute a 2×4 block of outputs at once (rows i, i+1 of A
+// against rows j..j+3 of B): 8 running sums, and each value loaded is used 2 or
+// 4 times. Used for dX = dY·Wᵀ and for the tied LM head, logits = x · wteᵀ.
+export function matmulTransBInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
+  let i = 0;
+  for (; i + 2 <= M; i += 2) {
+    const a0 = i * K, a1 = a0 + K, c0 = i * N, c1 = c0 + N;
     let j = 0;
     for (; j + 4 <= N; j += 4) {
       const b0 = j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
       for (let k = 0; k < K; k++) {
-        const x = A[a + k]!;
-        s0 += x * B[b0 + k]!;
-        s1 += x * B[b1 + k]!;
-        s2 += x * B[b2 + k]!;
-        s3 += x * B[b3 + k]!;
+        const x0 = A[a0 + k], x1 = A[a1 + k];
+        const y0 = B[b0 + k], y1 = B[b1 + k], y2 = B[b2 + k], y3 = B[b3 + k];
+        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
       }
-      C[c + j] += s0;
-      C[c + j + 1] += s1;
-      C[c + j + 2] += s2;
-      C[c + j + 3] += s3;
+      C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
+      C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
     }
     for (; j < N; j++) {
       const b = j * K;
+      let s0 = 0, s1 = 0;
+      for (let k = 0; k < K; k++) {
+        s0 += A[a0 + k] * B[b + k];
+        s1 += A[a1 + k] * B[b + k];
+      }
+      C[c0 + j] += s0;
+      C[c1 + j] += s1;
+    }
+  }
+  for (; i < M; i++) {
+    const a = i * K, c = i * N;
+    for (let j = 0; j < N; j++) {
+      const b = j * K;
       let s = 0;
-      for (let k = 0; k < K; k++) s += A[a + k]! * B[b + k]!;
+      for (let k = 0; k < K; k++) s += A[a + k] * B[b + k];
       C[c + j] += s;
+    }
+  }
+}
+
+// C[M, N] += Aᵀ · B, A stored [K, M], B [K, N]: C[i, j] += Σ_k A[k, i] · B[k, j].
+// The weight gradient dW = Xᵀ·dY (k runs over the N rows of the batch). Same
+// blocking as matmulInto, reading the 4×4 block of A down its columns.
+export function matmulTransAInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const c0 = i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const r0 = k * M + i, r1 = r0 + M, r2 = r1 + M, r3 = r2 + M; // A[k.., i..]
+      const a00 = A[r0], a01 = A[r1], a02 = A[r2], a03 = A[r3];
+      const a10 = A[r0 + 1], a11 = A[r1 + 1], a12 = A[r2 + 1], a13 = A[r3 + 1];
+      const a20 = A[r0 + 2], a21 = A[r1 + 2], a22 = A[r2 + 2], a23 = A[r3 + 2];
+      const a30 = A[r0 + 3], a31 = A[r1 + 3], a32 = A[r2 + 3], a33 = A[r3 + 3];
+      const b0 = k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+      for (let j = 0; j < N; j++) {
+        const x0 = B[b0 + j], x1 = B[b1 + j], x2 = B[b2 + j], x3 = B[b3 + j];
+        C[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
+        C[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
+        C[c2 + j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
+        C[c3 + j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3;
+      }
+    }
+    for (; k < K; k++) {
+      const r = k * M + i;
+      const a0 = A[r], a1 = A[r + 1], a2 = A[r + 2], a3 = A[r + 3];
+      const b = k * N;
+      for (let j = 0; j < N; j++) {
+        const x = B[b + j];
+        C[c0 + j] += a0 * x;
+        C[c1 + j] += a1 * x;
+        C[c2 + j] += a2 * x;
+        C[c3 + j] += a3 * x;
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const c = i * N;
+    for (let k = 0; k < K; k++) {
+      const a = A[k * M + i];
+      const b = k * N;
+      for (let j = 0; j < N; j++) C[c + j] += a * B[b + j];
     }
   }
 }

@@ -8,7 +8,7 @@
 // off by O(1), millions of times more.
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "@llm-labs/onnx";
-import { Rng, matmul, matmulInto, matmulNaive, matmulTransB, randn, tensor } from "../src/index.ts";
+import { Rng, matmul, matmulInto, matmulNaive, matmulTransAInto, matmulTransB, matmulTransBInto, randn, tensor } from "../src/index.ts";
 import type { Tensor } from "../src/index.ts";
 import { U, feed, ortOp, runGraph, worstRatio } from "./ort.ts";
 
@@ -160,5 +160,48 @@ describe("shape errors", () => {
     const a = tensor(new Float32Array(2 * 2 * 3), [2, 2, 3]);
     const b = tensor(new Float32Array(3 * 3 * 1), [3, 3, 1]);
     expect(() => matmul(a, b)).toThrow("matmul: batch dimensions differ: A is [2, 2, 3], B is [3, 3, 1]");
+  });
+});
+
+describe("matmulTransAInto (the weight gradient dW += Xᵀ·dY)", () => {
+  // Shapes that reach every path of the 4×4-blocked loops: multiples of 4 and the leftovers.
+  for (const [M, K, N] of [[1, 7, 5], [3, 4, 9], [4, 8, 4], [6, 13, 7], [9, 5, 1]] as [number, number, number][]) {
+    it(`agrees with ORT Gemm(transA = 1, C added) for [${K}, ${M}]ᵀ x [${K}, ${N}]`, async () => {
+      const rng = new Rng(100 + M * K * N);
+      const a = randn(rng, [K, M]); // stored transposed
+      const b = randn(rng, [K, N]);
+      const c = randn(rng, [M, N]);
+      const ref = await ortOp("Gemm", { A: a, B: b, C: c }, { attrs: { transA: 1 } });
+      const out = Float32Array.from(c.data);
+      matmulTransAInto(out, a.data, b.data, M, K, N);
+      // |Aᵀ|·|B| plus |C| (the accumulated term): the bound of the sum above.
+      const at = tensor(new Float32Array(M * K).map((_, i) => a.data[(i % K) * M + Math.floor(i / K)]!), [M, K]);
+      const bound = absBound(at, b);
+      const tol = (i: number) => 2 * (K + 1) * U * (bound[i]! + Math.abs(c.data[i]!)) + 1e-30;
+      expect(worstRatio(tensor(out, [M, N]), ref, tol)).toBeLessThanOrEqual(1);
+    });
+  }
+});
+
+describe("the kernels in float64 (what a finite-difference gradient check needs)", () => {
+  it("matmulInto, matmulTransBInto and matmulTransAInto equal the sums written out, to 1e-12", () => {
+    const rng = new Rng(64);
+    const [M, K, N] = [6, 9, 5];
+    const A = Float64Array.from({ length: M * K }, () => rng.normal());
+    const B = Float64Array.from({ length: K * N }, () => rng.normal());
+    // Σ_k A[i,k]·B[k,j], by the definition, in float64.
+    const want = new Float64Array(M * N);
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) want[i * N + j] += A[i * K + k]! * B[k * N + j]!;
+    const At = new Float64Array(K * M);
+    const Bt = new Float64Array(N * K);
+    for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) At[k * M + i] = A[i * K + k]!;
+    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bt[j * K + k] = B[k * N + j]!;
+    const c1 = new Float64Array(M * N);
+    const c2 = new Float64Array(M * N);
+    const c3 = new Float64Array(M * N);
+    matmulInto(c1, A, B, M, K, N);
+    matmulTransBInto(c2, A, Bt, M, K, N);
+    matmulTransAInto(c3, At, B, M, K, N);
+    for (const c of [c1, c2, c3]) for (let i = 0; i < want.length; i++) expect(Math.abs(c[i]! - want[i]!)).toBeLessThan(1e-12);
   });
 });

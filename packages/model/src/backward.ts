@@ -1,0 +1,186 @@
+// The backward pass, written by hand, layer by layer (after karpathy's llm.c,
+// train_gpt2.c). Each function takes dL/d(output) and ADDS dL/d(input) and
+// dL/d(parameters), by the chain rule. Checked against finite differences in
+// test/backward.test.ts for every kind of parameter.
+
+import type { GPTConfig } from "./config.ts";
+import { forward, type Activations, type GPT } from "./gpt.ts";
+import { GELU_SCALE } from "./layers.ts";
+import { matmulInto, matmulTransAInto } from "@llm-labs/tensor";
+import { linearBackward } from "./linear.ts";
+import { viewParams, type Floats, type Params } from "./params.ts";
+
+// Cross-entropy of the next token, averaged over the N positions that have a target:
+//   p = softmax(logits_n),   L = -(1/N) Σ_n log p[target_n]
+//   dL/dlogits_n = (p - onehot(target_n)) / N
+// A target of -1 means "no target here" (it is skipped and not counted).
+// Overwrites `logits` with dL/dlogits to save memory; returns L.
+export function crossEntropyBackward(logits: Floats, targets: ArrayLike<number>, N: number, V: number): number {
+  let count = 0;
+  for (let n = 0; n < N; n++) if (targets[n] >= 0) count++;
+  if (count === 0) throw new Error("crossEntropy: no positions with a target");
+  let loss = 0;
+  for (let n = 0; n < N; n++) {
+    const o = n * V, y = targets[n];
+    if (y < 0) {
+      logits.fill(0, o, o + V);
+      continue;
+    }
+    if (!Number.isInteger(y) || y >= V) throw new Error(`crossEntropy: target ${y} at row ${n} is out of range for vocab_size ${V}`);
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) if (logits[o + v] > max) max = logits[o + v];
+    let sum = 0;
+    for (let v = 0; v < V; v++) sum += Math.exp(logits[o + v] - max);
+    loss -= logits[o + y] - max - Math.log(sum); // log p[y], computed stably
+    for (let v = 0; v < V; v++) logits[o + v] = Math.exp(logits[o + v] - max) / sum / count;
+    logits[o + y] -= 1 / count;
+  }
+  return loss / count;
+}
+
+// LayerNorm backward. With x̂ = (x - μ)·rstd and y = γ·x̂ + β:
+//   dβ += dy      dγ += dy · x̂      g = dy · γ
+//   dx = rstd · (g - mean(g) - x̂ · mean(g · x̂))
+// (μ and rstd depend on every x_i of the row; the two means are those paths.)
+export function layerNormBackward(
+  dx: Floats, dgamma: Floats, dbeta: Floats,
+  dy: Floats, x: Floats, gamma: Floats, mean: Floats, rstd: Floats, N: number, C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const o = n * C, m = mean[n], s = rstd[n];
+    let gMean = 0, gxMean = 0;
+    for (let i = 0; i < C; i++) {
+      const xhat = (x[o + i] - m) * s;
+      const g = dy[o + i] * gamma[i];
+      gMean += g;
+      gxMean += g * xhat;
+    }
+    gMean /= C;
+    gxMean /= C;
+    for (let i = 0; i < C; i++) {
+      const xhat = (x[o + i] - m) * s;
+      dbeta[i] += dy[o + i];
+      dgamma[i] += dy[o + i] * xhat;
+      dx[o + i] += s * (dy[o + i] * gamma[i] - gMean - xhat * gxMean);
+    }
+  }
+}
+
+// GELU backward. With u = √(2/π)(x + 0.044715x³) and y = ½x(1 + tanh u):
+//   dy/dx = ½(1 + tanh u) + ½x · (1 - tanh²u) · √(2/π)(1 + 3·0.044715x²)
+export function geluBackward(dx: Floats, x: Floats, dy: Floats, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const th = Math.tanh(GELU_SCALE * (v + 0.044715 * v * v * v));
+    const local = 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * GELU_SCALE * (1 + 3 * 0.044715 * v * v);
+    dx[i] += local * dy[i];
+  }
+}
+
+// Attention backward, for one head and query t (att = softmax(score), out = Σ att·v):
+//   dv_t2    += att[t2] · dout_t                     datt[t2] = v_t2 · dout_t
+//   dscore[t2] = att[t2] · (datt[t2] - Σ_j att[j]·datt[j])      (softmax's Jacobian)
+//   dq_t     += Σ_t2 dscore[t2] · k_t2 / sqrt(hs)    dk_t2 += dscore[t2] · q_t / sqrt(hs)
+export function attentionBackward(
+  dqkv: Floats, dout: Floats, qkv: Floats, att: Floats, B: number, T: number, C: number, H: number,
+): void {
+  const hs = C / H, scale = 1 / Math.sqrt(hs), C3 = 3 * C;
+  const datt = new Float64Array(T);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let t = 0; t < T; t++) {
+        const a = ((b * H + h) * T + t) * T;
+        const o = (b * T + t) * C + h * hs;
+        const q = (b * T + t) * C3 + h * hs;
+        let dot = 0;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const v = (b * T + t2) * C3 + 2 * C + h * hs;
+          const w = att[a + t2];
+          let s = 0;
+          for (let i = 0; i < hs; i++) {
+            s += qkv[v + i] * dout[o + i];
+            dqkv[v + i] += w * dout[o + i];
+          }
+          datt[t2] = s;
+          dot += w * s;
+        }
+        for (let t2 = 0; t2 <= t; t2++) {
+          const ds = att[a + t2] * (datt[t2] - dot) * scale;
+          const k = (b * T + t2) * C3 + C + h * hs;
+          for (let i = 0; i < hs; i++) {
+            dqkv[q + i] += ds * qkv[k + i];
+            dqkv[k + i] += ds * qkv[q + i];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Embedding backward: each row of the gradient goes back to the rows it came from.
+//   dwte[id[b, t]] += dx[b, t]      dwpe[t] += dx[b, t]
+export function encoderBackward(dwte: Floats, dwpe: Floats, dx: Floats, ids: ArrayLike<number>, B: number, T: number, C: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * C, w = ids[b * T + t] * C, p = t * C;
+      for (let i = 0; i < C; i++) {
+        dwte[w + i] += dx[o + i];
+        dwpe[p + i] += dx[o + i];
+      }
+    }
+  }
+}
+
+// Loss and gradients for one batch: forward, cross-entropy, then every layer
+// backward in reverse order. `grads` is ADDED to (gradient accumulation:
+// call this for several micro-batches, then take one optimizer step).
+// Returns the mean loss over the batch's positions.
+export function lossAndGrads(
+  model: GPT, ids: ArrayLike<number>, targets: ArrayLike<number>, B: number, T: number,
+  grads: Params, acts?: Activations,
+): { loss: number; acts: Activations } {
+  const c: GPTConfig = model.config, p = model.params;
+  const C = c.n_embd, N = B * T, V = c.vocab_size, H = c.n_head;
+  const a = forward(model, ids, B, T, acts);
+  const dlogits = a.logits; // overwritten in place
+  const loss = crossEntropyBackward(dlogits, targets, N, V);
+
+  const F = (n: number): Floats => (p.flat instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+  // LM head, logits = lnf · wteᵀ:  dlnf = dlogits · wte,  dwte += dlogitsᵀ · lnf
+  const dlnf = F(N * C);
+  matmulInto(dlnf, dlogits, p.wte, N, V, C);
+  matmulTransAInto(grads.wte, dlogits, a.lnf, V, N, C);
+  let dx = F(N * C); // gradient flowing down the residual stream
+  const xLast = c.n_layer > 0 ? a.layers[c.n_layer - 1].res3 : a.encoded;
+  layerNormBackward(dx, grads.ln_f.weight, grads.ln_f.bias, dlnf, xLast, p.ln_f.weight, a.lnfMean, a.lnfRstd, N, C);
+
+  const d1 = F(N * C), d4 = F(N * 4 * C), d4b = F(N * 4 * C), dqkv = F(N * 3 * C);
+  for (let l = c.n_layer - 1; l >= 0; l--) {
+    const w = p.h[l], g = grads.h[l], L = a.layers[l];
+    const xIn = l > 0 ? a.layers[l - 1].res3 : a.encoded;
+    // res3 = res2 + mlp(res2): dx flows to res2 unchanged, and through the MLP
+    d4.fill(0);
+    linearBackward(d4, g.mlp_c_proj.weight, g.mlp_c_proj.bias, dx, L.fchGelu, w.mlp_c_proj.weight, N, 4 * C, C);
+    d4b.fill(0);
+    geluBackward(d4b, L.fch, d4, N * 4 * C);
+    d1.fill(0);
+    linearBackward(d1, g.c_fc.weight, g.c_fc.bias, d4b, L.ln2, w.c_fc.weight, N, C, 4 * C);
+    layerNormBackward(dx, g.ln_2.weight, g.ln_2.bias, d1, L.res2, w.ln_2.weight, L.ln2Mean, L.ln2Rstd, N, C);
+    // res2 = x + attn(x)
+    d1.fill(0);
+    linearBackward(d1, g.attn_c_proj.weight, g.attn_c_proj.bias, dx, L.atty, w.attn_c_proj.weight, N, C, C);
+    dqkv.fill(0);
+    attentionBackward(dqkv, d1, L.qkv, L.att, B, T, C, H);
+    d1.fill(0);
+    linearBackward(d1, g.c_attn.weight, g.c_attn.bias, dqkv, L.ln1, w.c_attn.weight, N, C, 3 * C);
+    layerNormBackward(dx, g.ln_1.weight, g.ln_1.bias, d1, xIn, w.ln_1.weight, L.ln1Mean, L.ln1Rstd, N, C);
+  }
+  encoderBackward(grads.wte, grads.wpe, dx, a.ids, B, T, C);
+  return { loss, acts: a };
+}
+
+// A zeroed gradient buffer shaped like the model's parameters.
+export function zeroGrads(model: GPT): Params {
+  const Ctor = model.params.flat instanceof Float64Array ? Float64Array : Float32Array;
+  return viewParams(model.config, new Ctor(model.params.flat.length)).params;
+}

@@ -1,0 +1,52 @@
+// Greedy generation with our TypeScript forward pass, with or without a KV cache.
+//
+//   with cache:     prefill the prompt once, then one forwardCached step per new token
+//   without cache:  re-run the whole sequence through `forward` for every new token
+//
+// Both pick argmax(logits of the last position) each step, stop at eos_token_id
+// (if `stopAtEos`) or after maxNewTokens, and must produce the same tokens;
+// bench/generate.bench.ts measures what the cache saves.
+
+import { argmax, Rng, sample, type SampleOptions } from "@llm-labs/tensor";
+import { forward, type GPT } from "./gpt.ts";
+import { forwardCached, KVCache } from "./kv-cache.ts";
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  useCache?: boolean; // default true
+  stopAtEos?: boolean; // default true
+  sampling?: SampleOptions & { seed: number }; // default: greedy
+  onToken?: (id: number) => void; // streaming
+}
+
+export function generate(model: GPT, prompt: readonly number[], opts: GenerateOptions): number[] {
+  const c = model.config, V = c.vocab_size;
+  if (prompt.length === 0) throw new Error("generate: the prompt needs at least one token");
+  const room = c.n_positions - prompt.length;
+  if (room < 0) throw new Error(`generate: the prompt has ${prompt.length} tokens, more than n_positions (${c.n_positions})`);
+  const maxNew = Math.min(opts.maxNewTokens, room);
+  const rng = opts.sampling ? new Rng(opts.sampling.seed) : undefined;
+  const choose = (last: Float32Array | Float64Array) =>
+    rng ? sample(Float32Array.from(last), rng, opts.sampling) : argmax(Float32Array.from(last));
+  const out: number[] = [];
+  const cache = opts.useCache === false ? undefined : new KVCache(c, 1, Math.min(c.n_positions, prompt.length + maxNew));
+  let logits = cache ? forwardCached(model, prompt, 1, prompt.length, cache) : forward(model, prompt, 1, prompt.length).logits;
+  let T = prompt.length;
+  const seq = [...prompt];
+  while (out.length < maxNew) {
+    const next = choose(logits.subarray((T - 1) * V, T * V));
+    out.push(next);
+    seq.push(next);
+    opts.onToken?.(next);
+    if (opts.stopAtEos !== false && next === c.eos_token_id) break;
+    if (out.length === maxNew) break;
+    if (cache) {
+      logits = forwardCached(model, [next], 1, 1, cache);
+      T = 1;
+    } else {
+      T = seq.length;
+      logits = forward(model, seq, 1, T).logits;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+// `npm run perplexity`: held-out perplexity of the specimen checkpoints and of the
+// unigram baseline, on the held-out split of the generated corpus (seed 2).
+
+import { existsSync } from "node:fs";
+import { table } from "@llm-labs/kit";
+import { splitTokens, VOCAB_SIZE } from "./corpus-data.ts";
+import { checkpointDir, countParams, heldoutLoss, loadCheckpoint, unigramLoss } from "@llm-labs/model";
+
+const heldout = splitTokens("heldout");
+const train = splitTokens("train");
+const rows: (string | number)[][] = [];
+const uni = unigramLoss(train, heldout, VOCAB_SIZE);
+rows.push(["unigram (train frequencies)", "-", "-", uni.toFixed(3), Math.exp(uni).toFixed(2)]);
+for (const name of ["draft", "target"]) {
+  const dir = checkpointDir(name);
+  if (!existsSync(dir)) continue;
+  const model = loadCheckpoint(dir);
+  const c = model.config;
+  // forward multiply-adds per token: 12·D² per block (4D² attention projections + 8D² MLP) + the D·V head
+  const macs = c.n_layer * 12 * c.n_embd ** 2 + c.n_embd * c.vocab_size;
+  const t0 = performance.now();
+  const loss = heldoutLoss(model, heldout);
+  console.error(`${name}: scored ${heldout.length.toLocaleString()} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  rows.push([`${name} (${c.n_layer}×${c.n_embd}, ${(countParams(c) / 1e6).toFixed(2)}M params)`, macs.toLocaleString(), c.n_positions, loss.toFixed(3), Math.exp(loss).toFixed(2)]);
+}
+console.log(`held-out split: ${heldout.length.toLocaleString()} tokens (corpus seed 2), vocabulary ${VOCAB_SIZE}\n`);
+console.log(table(["model", "MACs/token", "context", "loss (nats/token)", "perplexity"], rows));
