@@ -2,10 +2,10 @@ import { join } from "node:path";
 import { type Course, defaultCourse, isInstalled } from "../course.ts";
 import { UserError } from "../errors.ts";
 import { discoverLabs } from "../labs.ts";
-import { red } from "../term/paint.ts";
 import { exerciseCommand } from "./exercise.ts";
 import { home } from "./home.ts";
 import { labCommand } from "./lab.ts";
+import { runScript } from "./run-script.ts";
 
 // The course CLI behind `npm start`, `npm run lab` and `npm run exercise`.
 // A user's mistake is one red line and exit code 2; a bug keeps its stack.
@@ -41,21 +41,10 @@ export async function main(argv: string[], course: Course = courseFromEnv()): Pr
 }
 
 export function runCli(argv: string[]): void {
-  main(argv).then(
-    (code) => {
-      // `watch` never resolves; every other command ends here.
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      if (err instanceof UserError) {
-        console.error(red(`error: ${err.message}`));
-        process.exitCode = 2;
-      } else {
-        console.error(err);
-        process.exitCode = 1;
-      }
-    },
-  );
+  runScript(async () => {
+    // `watch` never resolves; every other command ends here.
+    process.exitCode = await main(argv);
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith(join("cli", "main.ts"))) {
