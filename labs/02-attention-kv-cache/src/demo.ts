@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { checkpointDir, forward, heldoutLoss, loadCheckpoint, loadTransformersTokenizer } from "@llm-labs/model";
 import { argmax, Rng, sample } from "@llm-labs/tensor";
-import { heatmap, median, svgHeatmap, table, writeSvg } from "@llm-labs/kit";
+import { heatmap, svgHeatmap, table, timeIt, writeSvg } from "@llm-labs/kit";
 import { multiHeadAttention, attendHeads, columns } from "./multi-head.ts";
 import { KVCache, forwardWithCache } from "./kv-cache.ts";
 import { KV_SHAPES, formatBytes, kvBytesPerToken, kvCacheBytes } from "./kv-bytes.ts";
@@ -69,15 +69,7 @@ console.log(`max |Δ logits| vs the specimen's full recompute, over all ${steps.
 console.log(`text: ${JSON.stringify(tok.decode(seq.slice(ids.length, ids.length + 60)))} …`);
 
 // Cost of producing the token at position p: one cached step vs recomputing p+1 tokens.
-const timeMs = (fn: () => void, n: number) => {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    xs.push(performance.now() - t0);
-  }
-  return median(xs);
-};
+const timeMs = (fn: () => void, n: number) => timeIt(fn, { repeat: n, warmup: 0 });
 const benchRows: (string | number)[][] = [];
 const cachedAt: [number, number][] = [];
 for (const p of [16, 32, 64, 127]) {
