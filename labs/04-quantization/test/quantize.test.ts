@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { roundHalfEven } from "../src/round.ts";
+import { affineParams, INT8, UINT8, quantizeValue, symmetricParams, uintN } from "../src/quantize.ts";
+import { dequantizeTensor, groupIndex, quantizeTensor, quantizeWith, roundTripError, type Granularity } from "../src/granularity.ts";
+import { ortDequantizeLinear, ortQuantizeLinear } from "../src/ort-reference.ts";
+import { randomArray, randomInts, targetModel } from "./util.ts";
+
+describe("exercise: round-half-even", () => {
+  it("sends ties to the even neighbour (IEEE 754 roundTiesToEven)", () => {
+    const cases: [number, number][] = [[0.5, 0], [1.5, 2], [2.5, 2], [3.5, 4], [-0.5, 0], [-1.5, -2], [-2.5, -2], [2.4999, 2], [2.5001, 3], [-2.6, -3], [7, 7]];
+    for (const [x, want] of cases) expect(roundHalfEven(x) === want || (want === 0 && roundHalfEven(x) === 0)).toBe(true);
+  });
+  it("has no bias over many ties, unlike Math.round", () => {
+    let sum = 0;
+    for (let i = -100; i < 100; i++) sum += roundHalfEven(i + 0.5) - (i + 0.5);
+    expect(sum).toBe(0);
+  });
+});
+
+describe("exercise: quantize-affine", () => {
+  it("maps [min, max] onto the uint8 grid (hand calculation)", () => {
+    // range [-1, 3]: s = 4/255, z = round(0 - (-1)/(4/255)) = round(63.75) = 64
+    const p = affineParams(-1, 3, UINT8);
+    expect(p.scale).toBe(Math.fround(4 / 255));
+    expect(p.zeroPoint).toBe(64);
+    expect(quantizeValue(0, p, UINT8)).toBe(64); // zero is exact
+    expect(quantizeValue(3, p, UINT8)).toBe(255);
+    expect(quantizeValue(100, p, UINT8)).toBe(255); // saturates, does not wrap
+    expect(quantizeValue(-100, p, UINT8)).toBe(0);
+  });
+  it("widens a positive-only range to include 0", () => {
+    const p = affineParams(2, 4, UINT8); // range becomes [0, 4]
+    expect(p.zeroPoint).toBe(0);
+    expect(p.scale).toBe(Math.fround(4 / 255));
+  });
+  it("rounds ties to even: 2.5·s → 2 and 3.5·s → 4 with scale 1", () => {
+    const p = { scale: 1, zeroPoint: 0 };
+    expect(quantizeValue(2.5, p, INT8)).toBe(2);
+    expect(quantizeValue(3.5, p, INT8)).toBe(4);
+    expect(quantizeValue(200, p, INT8)).toBe(127);
+    expect(quantizeValue(-200, p, INT8)).toBe(-128);
+  });
+  it("symmetric absmax puts max|x| at ±qmax", () => {
+    const p = symmetricParams(2.54, INT8);
+    expect(p.zeroPoint).toBe(0);
+    expect(quantizeValue(-2.54, p, INT8)).toBe(-127);
+    expect(quantizeValue(2.54, p, INT8)).toBe(127);
+  });
+  it("rejects bits outside 2–8 and NaN inputs", () => {
+    expect(() => uintN(9)).toThrow(/2 to 8/);
+    expect(() => uintN(1)).toThrow(/2 to 8/);
+    expect(() => quantizeTensor([1, NaN], 1, 2, { kind: "tensor" }, INT8)).toThrow(/NaN/);
+    expect(() => quantizeTensor([1, Infinity], 1, 2, { kind: "tensor" }, INT8)).toThrow(/Infinity/);
+  });
+});
+
+describe("exercise: group-index", () => {
+  it("follows ONNX's scale layouts (hand-written indices)", () => {
+    // x is [4, 6]
+    expect(groupIndex(3, 5, 4, 6, { kind: "tensor" })).toBe(0);
+    expect(groupIndex(3, 5, 4, 6, { kind: "axis", axis: 0 })).toBe(3);
+    expect(groupIndex(3, 5, 4, 6, { kind: "axis", axis: 1 })).toBe(5);
+    // blocks of 4 along axis 1: scales [4, 2]; (3, 5) → row 3, block 1 → 7
+    expect(groupIndex(3, 5, 4, 6, { kind: "block", axis: 1, blockSize: 4 })).toBe(7);
+    // blocks of 2 along axis 0: scales [2, 6]; (3, 5) → block 1, column 5 → 11
+    expect(groupIndex(3, 5, 4, 6, { kind: "block", axis: 0, blockSize: 2 })).toBe(11);
+  });
+  it("per-channel error is no larger than per-tensor on a matrix with one loud column", () => {
+    const R = 16, C = 8, x = randomArray(R * C, 5, 0.1);
+    for (let i = 0; i < R; i++) x[i * C + 3]! *= 50;
+    // error on the quiet columns: per tensor they share the loud column's coarse grid
+    const quiet = (a: ArrayLike<number>) => Array.from(a).filter((_, k) => k % C !== 3);
+    const err = (g: Granularity) => roundTripError(quiet(x), quiet(dequantizeTensor(quantizeTensor(x, R, C, g, INT8, true)))).mse;
+    expect(err({ kind: "axis", axis: 1 })).toBeLessThan(err({ kind: "tensor" }) / 100);
+  });
+});
+
+// Random inputs with exact ties: multiples of scale/2 so x/s lands on k + 0.5.
+function tieInputs(n: number, seed: number, scale: number): Float32Array {
+  return Float32Array.from(randomInts(n, seed, -600, 600), (k) => (k / 2) * scale);
+}
+
+describe("bit-exact against ONNX Runtime QuantizeLinear / DequantizeLinear (opset 21)", () => {
+  const R = 8, C = 32;
+  const cases: { name: string; g: Granularity }[] = [
+    { name: "per tensor", g: { kind: "tensor" } },
+    { name: "per axis 0", g: { kind: "axis", axis: 0 } },
+    { name: "per axis 1", g: { kind: "axis", axis: 1 } },
+    { name: "blocked axis 1, 8", g: { kind: "block", axis: 1, blockSize: 8 } },
+    { name: "blocked axis 0, 4", g: { kind: "block", axis: 0, blockSize: 4 } },
+  ];
+  for (const { name, g } of cases)
+    for (const t of ["int8", "uint8"] as const)
+      it(`${name}, ${t}: random values and exact .5 ties`, async () => {
+        const type = t === "int8" ? INT8 : UINT8;
+        const x = randomArray(R * C, 11, 3);
+        const ties = tieInputs(R * C, 12, 0.25); // scale 0.25 below makes every x/s a multiple of 0.5
+        for (const input of [x, ties]) {
+          const qt = quantizeTensor(input, R, C, g, type, t === "int8");
+          if (input === ties) qt.scales.fill(0.25);
+          const ours = quantizeWith(input, R, C, g, qt.scales, qt.zeroPoints, type);
+          const theirs = await ortQuantizeLinear(input, R, C, g, qt.scales, qt.zeroPoints, t);
+          expect(Array.from(ours)).toEqual(Array.from(theirs));
+          const back = dequantizeTensor({ ...qt, q: ours });
+          const ortBack = await ortDequantizeLinear(ours, R, C, g, qt.scales, qt.zeroPoints, t);
+          expect(Array.from(back)).toEqual(Array.from(ortBack));
+        }
+        // the tie set really contains ties, and some saturate
+        expect(Array.from(ties).some((v) => Math.abs((v / 0.25) % 1) === 0.5)).toBe(true);
+      });
+});
+
+describe("granularity on the target's real weights", () => {
+  it("per-channel and group-wise INT4 errors shrink with finer groups", () => {
+    const w = targetModel().params.h[0]!.c_fc.weight; // [128, 512]
+    const R = 128, C = 512, t = uintN(4);
+    const mse = (g: Granularity) => roundTripError(w, dequantizeTensor(quantizeTensor(w, R, C, g, t))).mse;
+    const tensor = mse({ kind: "tensor" }), channel = mse({ kind: "axis", axis: 1 }), g32 = mse({ kind: "block", axis: 0, blockSize: 32 });
+    expect(channel).toBeLessThan(tensor);
+    expect(g32).toBeLessThan(channel);
+  });
+});
