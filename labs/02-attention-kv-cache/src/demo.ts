@@ -7,7 +7,7 @@
 
 import { fileURLToPath } from "node:url";
 import { checkpointDir, forward, heldoutLoss, loadCheckpoint, loadTransformersTokenizer } from "@llm-labs/model";
-import { argmax, Rng, sample } from "@llm-labs/tensor";
+import { argmax, maxAbsDiff, Rng, sample } from "@llm-labs/tensor";
 import { heatmap, svgHeatmap, table, timeIt, writeSvg } from "@llm-labs/kit";
 import { multiHeadAttention, attendHeads, columns } from "./multi-head.ts";
 import { KVCache, forwardWithCache } from "./kv-cache.ts";
@@ -16,15 +16,10 @@ import { scoreBytes, tiledAttention } from "./online-softmax.ts";
 import { causalMask, scaledDotProductAttention } from "./attention.ts";
 import { groupedQueryAttention, meanPoolKVHeads } from "./gqa.ts";
 import { ortAttention, ortMultiHeadAttention } from "./ort-reference.ts";
-import { heldoutTokens } from "./heldout.ts";
+import { heldoutTokens } from "@llm-labs/model";
 import { PagedKVCache } from "./paged-kv-cache.ts";
 
 const heading = (s: string) => console.log(`\n${s}\n${"─".repeat(Math.min(78, s.length))}`);
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 const sci = (x: number) => x.toExponential(1);
 const t00 = performance.now();
 

@@ -6,6 +6,5 @@ export { kvBytesPerToken, kvCacheBytes, KV_SHAPES, formatBytes, type KVShape } f
 export { onlineSoftmaxUpdate, newRowState, tiledAttention, scoreBytes, type RowState } from "./online-softmax.ts";
 export { groupedQueryAttention, meanPoolKVHeads, groupSize } from "./gqa.ts";
 export { ortAttention, ortMultiHeadAttention } from "./ort-reference.ts";
-export { heldoutTokens } from "./heldout.ts";
 export { PagedKVCache, type PagedOptions } from "./paged-kv-cache.ts";
 export { type KVStore } from "./kv-cache.ts";

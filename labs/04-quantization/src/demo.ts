@@ -16,7 +16,7 @@ import { dequantizeInt4, int4Bytes, quantizeRtn, toMatMulNBits } from "./int4.ts
 import { gptqQuantize, outputError } from "./gptq.ts";
 import { calibrationHessians, calibrationInputs } from "./calibration.ts";
 import { linearParamCount, linearShape, LINEARS, mapLinears } from "./quantized-model.ts";
-import { calibrationTokens, heldoutTokens } from "./heldout.ts";
+import { heldoutTokens, trainTokens as calibrationTokens } from "@llm-labs/model";
 import { ortDequantizeLinear, ortMatMulInteger, ortMatMulNBits, ortQuantizeLinear } from "./ort-reference.ts";
 
 const heading = (s: string) => console.log(`\n${s}\n${"─".repeat(Math.min(78, s.length))}`);

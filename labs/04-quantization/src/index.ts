@@ -7,5 +7,4 @@ export { quantizeRtn, packNibbles, unpackNibbles, toMatMulNBits, dequantizeInt4,
 export { gptqQuantize, hessian, cholesky, spdInverse, inverseCholeskyUpper, outputError } from "./gptq.ts";
 export { calibrationInputs, calibrationHessians } from "./calibration.ts";
 export { mapLinears, linearShape, linearParamCount, LINEARS } from "./quantized-model.ts";
-export { heldoutTokens, calibrationTokens } from "./heldout.ts";
 export { ortQuantizeLinear, ortDequantizeLinear, ortMatMulInteger, ortMatMulNBits } from "./ort-reference.ts";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cholesky, gptqQuantize, hessian, outputError, spdInverse } from "../src/gptq.ts";
 import { dequantizeInt4, quantizeRtn } from "../src/int4.ts";
 import { calibrationInputs } from "../src/calibration.ts";
-import { calibrationTokens, heldoutTokens } from "../src/heldout.ts";
+import { heldoutTokens, trainTokens as calibrationTokens } from "@llm-labs/model";
 import { affineParams, quantizeValue, uintN } from "../src/quantize.ts";
 import { maxAbsDiff, randomArray, targetModel } from "./util.ts";
 

@@ -3,7 +3,7 @@ import { heldoutLoss } from "@llm-labs/model";
 import { dequantizeInt4, int4Bytes, packNibbles, quantizeRtn, toMatMulNBits, unpackNibbles } from "../src/int4.ts";
 import { ortMatMulNBits } from "../src/ort-reference.ts";
 import { mapLinears } from "../src/quantized-model.ts";
-import { heldoutTokens } from "../src/heldout.ts";
+import { heldoutTokens } from "@llm-labs/model";
 import { maxAbsDiff, randomArray, targetModel } from "./util.ts";
 
 function matmul(a: Float32Array, w: Float32Array, M: number, K: number, N: number): Float32Array {

@@ -15,9 +15,5 @@ export function randomModel(config: GPTConfig, seed: number, std = 0.3, dtype: "
 
 export const tinyConfig = makeConfig({ n_layer: 2, n_head: 4, n_embd: 16, n_positions: 32, vocab_size: 40 });
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`maxAbsDiff: lengths differ (${a.length} vs ${b.length})`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+export { maxAbsDiff } from "@llm-labs/tensor";
+

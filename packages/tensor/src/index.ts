@@ -11,3 +11,4 @@ export type { RopeOptions } from "./rope.ts";
 export { Rng, randn } from "./rng.ts";
 export { argmax, probsAfterFilters, sample } from "./sampling.ts";
 export type { SampleOptions } from "./sampling.ts";
+export { maxAbsDiff } from "./compare.ts";

@@ -1,6 +1,6 @@
 // The Tensor type and its shape checks: the error messages are part of the API.
 import { describe, expect, it } from "vitest";
-import { assertShape, numel, shapeOf, tensor, zeros } from "../src/index.ts";
+import { assertShape, maxAbsDiff, numel, shapeOf, tensor, zeros } from "../src/index.ts";
 
 describe("tensor", () => {
   it("wraps data with a shape, row-major", () => {
@@ -28,5 +28,15 @@ describe("tensor", () => {
     expect(() => assertShape(q, [-1, 32], "attention q")).not.toThrow();
     expect(() => assertShape(q, [-1, 64], "attention q")).toThrow("attention q: expected shape [*, 64], got [7, 32]");
     expect(() => assertShape(q, [7, 32, 1], "attention q")).toThrow("attention q: expected shape [7, 32, 1], got [7, 32]");
+  });
+});
+
+describe("maxAbsDiff", () => {
+  it("is the largest |a_i − b_i|, worked by hand", () => {
+    // |1−1| = 0, |−2−1| = 3, |0.5−0.25| = 0.25 → 3
+    expect(maxAbsDiff([1, -2, 0.5], Float32Array.from([1, 1, 0.25]))).toBe(3);
+  });
+  it("refuses arrays of different lengths instead of comparing part of one", () => {
+    expect(() => maxAbsDiff([1, 2], [1])).toThrow("maxAbsDiff: lengths differ (2 vs 1)");
   });
 });
