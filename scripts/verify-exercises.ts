@@ -5,20 +5,23 @@
 // packages/kit/src/exercise/verify.ts for the rules.
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { UserError, defaultCourse, discoverLabs, findLab, verifyLab, type LabVerdict } from "@llm-labs/kit";
+import { UserError, defaultCourse, discoverLabs, findLab, makeLimit, verifyLab, type LabVerdict } from "@llm-labs/kit";
 
 export async function verifyAll(labIds: string[] = [], opts: { solutionAlreadyPassed?: boolean } = {}): Promise<{ verdicts: LabVerdict[]; caught: number; uncaught: number }> {
   const course = defaultCourse();
   const all = discoverLabs(course);
   const labs = labIds.length ? labIds.map((id) => findLab(all, id)) : all;
+  // Labs are verified side by side, sharing one budget of vitest runs (one
+  // per core, at most two); each lab's lines are printed as a block, in order.
+  const limit = makeLimit(Math.max(1, Math.min(2, cpus().length)));
+  const running = labs.map((lab) => verifyLab(course, lab, { limit, solutionAlreadyPassed: opts.solutionAlreadyPassed }));
+  // A lab that throws is reported when its turn to print comes, not before.
+  for (const r of running) r.catch(() => {});
   const verdicts: LabVerdict[] = [];
-  for (const lab of labs) {
-    console.log(`verify ${lab.id}: ${opts.solutionAlreadyPassed ? "" : "solution, then "}${lab.manifest.exercises.length} exercises stubbed one region at a time`);
-    const v = await verifyLab(course, lab, {
-      concurrency: Math.max(1, Math.min(2, cpus().length)),
-      solutionAlreadyPassed: opts.solutionAlreadyPassed,
-      onRegion: (r) => console.log(`  ${r.caught ? "✓" : "✗"} ${r.exercise.padEnd(24)} ${r.where.padEnd(28)} ${r.detail}`),
-    });
+  for (const [i, lab] of labs.entries()) {
+    const v = await running[i];
+    console.log(`verify ${lab.id}: ${opts.solutionAlreadyPassed ? "" : "solution, then "}${lab.manifest.exercises.length} exercises, every region stubbed`);
+    for (const r of v.regions) console.log(`  ${r.caught ? "✓" : "✗"} ${r.exercise.padEnd(24)} ${r.where.padEnd(28)} ${r.detail}${r.batched ? "" : " (alone)"}`);
     for (const p of v.problems) console.log(`  ✗ ${p}`);
     if (!opts.solutionAlreadyPassed) console.log(`  solution: ${v.solutionPassed} tests pass, ${v.solutionFailed} fail`);
     verdicts.push(v);

@@ -7,7 +7,7 @@ export { NotImplemented } from "./exercise/not-implemented.ts";
 export { parseRegions, stubSource, regionBodies, type Region } from "./exercise/regions.ts";
 export { labRegions, writeStubbedCopy, startLab, resetLab, workspacePath, isStarted, type RegionAt } from "./exercise/workspace.ts";
 export { runLabTests, exerciseResults, type RunResult, type ExerciseResult } from "./exercise/run-tests.ts";
-export { verifyLab, type LabVerdict, type RegionVerdict } from "./exercise/verify.ts";
+export { makeLimit, verifyLab, type LabVerdict, type Limit, type RegionVerdict } from "./exercise/verify.ts";
 export { loadProgress, recordCheck } from "./exercise/progress.ts";
 export { runScript, parseFlags, intFlag, numberFlag } from "./cli/run-script.ts";
 export { progressBar, type ProgressBar } from "./term/progress.ts";

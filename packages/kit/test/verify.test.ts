@@ -12,9 +12,11 @@ describe("the exercise verifier", () => {
     // "1 of 1 tests fail", not a load error: the copy compiles (its tsconfig's
     // relative "extends" is retargeted), and dot's stub, thrown in a beforeAll,
     // counts as a failure of the test it stopped.
-    expect(v.regions.map((r) => [r.exercise, r.caught, r.detail])).toEqual([
-      ["add", true, "1 of 1 tests fail"],
-      ["dot", true, "1 of 1 tests fail"],
+    // add and dot are different exercises, so one copy stubs both and one
+    // run proves both.
+    expect(v.regions.map((r) => [r.exercise, r.caught, r.detail, r.batched])).toEqual([
+      ["add", true, "1 of 1 tests fail", true],
+      ["dot", true, "1 of 1 tests fail", true],
     ]);
     expect(v.ok).toBe(true);
   });
@@ -27,7 +29,12 @@ describe("the exercise verifier", () => {
     expect(clamp.caught).toBe(false);
     expect(clamp.where).toBe("src/weak.ts:8");
     expect(clamp.detail).toMatch(/still pass with the region stubbed/);
-    expect(v.regions.find((r) => r.exercise === "square")!.caught).toBe(true);
+    expect(v.regions.find((r) => r.exercise === "square")!).toMatchObject({ caught: true, batched: true });
+    // cube calls square before its own region, so with both stubbed its test
+    // fails on square's stub: that proves nothing about cube, and cube is
+    // proven again with its region stubbed alone.
+    expect(v.regions.find((r) => r.exercise === "cube")!).toMatchObject({ caught: true, detail: "1 of 1 tests fail" });
+    expect(v.regions.find((r) => r.exercise === "cube")!.batched).toBeUndefined();
   });
 
   it("loads only the test files that name the exercise", () => {
