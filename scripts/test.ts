@@ -1,5 +1,5 @@
 // npm test: everything CI checks, in the order a failure is cheapest to read.
-//   1. typecheck every package and lab (turbo, cached)
+//   1. typecheck every package, lab and script (one tsc program, tsconfig.json)
 //   2. every test of every package and lab (one vitest run)
 //   3. the exercise verifier (every region is caught by its tests)
 // It ends with one line, "tests: N passed, M failed", counting 2 and 3.
@@ -14,9 +14,8 @@ const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOT
 const failures: string[] = [];
 
 console.log("── typecheck ──");
-const tc = spawnSync(bin("turbo"), ["run", "typecheck", "--output-logs=errors-only"], { cwd: REPO_ROOT, stdio: "inherit", env });
-const tcScripts = spawnSync(bin("tsc"), ["-p", "scripts"], { cwd: REPO_ROOT, stdio: "inherit", env });
-if (tc.status !== 0 || tcScripts.status !== 0) failures.push("typecheck");
+const tc = spawnSync(bin("tsc"), ["-p", "tsconfig.json"], { cwd: REPO_ROOT, stdio: "inherit", env });
+if (tc.status !== 0) failures.push("typecheck");
 
 console.log("\n── tests ──");
 const reports = join(REPO_ROOT, ".llm-labs", "reports");
