@@ -1,23 +1,21 @@
-// Target-only greedy decoding with the SAME forward pass speculative decoding
-// uses (lab 02's forwardWithCache), so a timing comparison measures the
-// algorithm, not two different implementations of attention.
+// Target-only greedy decoding through the SAME CachedLM the speculative loop
+// uses (lab 02's TypeScript forward or ONNX Runtime), so a timing comparison
+// measures the algorithm, not two implementations of the model.
 
-import type { GPT } from "@llm-labs/model";
 import { argmax } from "@llm-labs/tensor";
-import { KVCache, forwardWithCache } from "@llm-labs/lab-attention-kv-cache";
+import type { CachedLM } from "./lm.ts";
 
-export function targetOnlyGreedy(model: GPT, prompt: readonly number[], maxNewTokens: number): number[] {
+export async function targetOnlyGreedy(model: CachedLM, prompt: readonly number[], maxNewTokens: number): Promise<number[]> {
   const c = model.config, V = c.vocab_size;
   const maxNew = Math.min(maxNewTokens, c.n_positions - prompt.length);
-  const cache = KVCache.for(c);
-  let logits = forwardWithCache(model, prompt, cache);
-  let row = logits.subarray((prompt.length - 1) * V);
+  model.rollback(0);
+  let row = (await model.forward(prompt)).subarray((prompt.length - 1) * V);
   const out: number[] = [];
   while (out.length < maxNew) {
     const next = argmax(row);
     out.push(next);
     if (next === c.eos_token_id || out.length === maxNew) break;
-    row = logits = forwardWithCache(model, [next], cache);
+    row = await model.forward([next]);
   }
   return out;
 }

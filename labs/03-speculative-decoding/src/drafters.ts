@@ -2,13 +2,13 @@
 // each was drawn from (q) can be a drafter: the verifier needs q(x) for p(x)/q(x).
 //
 //   ModelDrafter: a small model of the same vocabulary (the specimen's `draft`,
-//                 2 layers × 64 wide), run with its own KV cache.
+//                 2 layers × 64 wide) with its own KV cache, in TypeScript
+//                 (TsLM) or in ONNX Runtime (OrtLM).
 //   prompt-lookup.ts: no model at all, copy what followed the last n-gram.
 
-import type { GPT } from "@llm-labs/model";
 import type { Rng, SampleOptions } from "@llm-labs/tensor";
-import { KVCache, forwardWithCache } from "@llm-labs/lab-attention-kv-cache";
 import { sampleFrom, toProbs, type Probs } from "./distributions.ts";
+import type { CachedLM } from "./lm.ts";
 
 export interface Proposal {
   tokens: number[]; // x_1 … x_k, k ≤ γ (a drafter may propose fewer)
@@ -17,31 +17,28 @@ export interface Proposal {
 
 export interface Drafter {
   readonly vocabSize: number;
-  forwards: number; // forward passes spent so far (0 for a drafter without a model)
+  readonly forwards: number; // forward passes spent so far (0 for a drafter without a model)
   // seq is the whole committed sequence (prompt + output so far).
-  propose(seq: readonly number[], gamma: number, opts: SampleOptions, rng: Rng): Proposal;
+  propose(seq: readonly number[], gamma: number, opts: SampleOptions, rng: Rng): Proposal | Promise<Proposal>;
   // Forget everything after the first `length` tokens of seq (its cache rolls back).
   rollback(length: number): void;
 }
 
 export class ModelDrafter implements Drafter {
-  readonly cache: KVCache;
-  forwards = 0;
-  constructor(readonly model: GPT) {
-    this.cache = KVCache.for(model.config);
-  }
+  constructor(readonly model: CachedLM) {}
   get vocabSize(): number {
     return this.model.config.vocab_size;
   }
+  get forwards(): number {
+    return this.model.calls;
+  }
 
-  propose(seq: readonly number[], gamma: number, opts: SampleOptions, rng: Rng): Proposal {
+  async propose(seq: readonly number[], gamma: number, opts: SampleOptions, rng: Rng): Promise<Proposal> {
     const V = this.vocabSize;
     // Catch up on every committed token the cache has not seen (after a full
     // acceptance that is two: x_γ, which the draft proposed but never ran, and the bonus).
-    const fresh = seq.slice(this.cache.length);
-    let logits = forwardWithCache(this.model, fresh, this.cache);
-    this.forwards++;
-    let row = logits.subarray((fresh.length - 1) * V);
+    const fresh = seq.slice(this.model.length);
+    let row = (await this.model.forward(fresh)).subarray((fresh.length - 1) * V);
     const tokens: number[] = [], qs: Probs[] = [];
     for (let i = 0; i < gamma; i++) {
       const q = toProbs(row, opts);
@@ -49,14 +46,12 @@ export class ModelDrafter implements Drafter {
       tokens.push(x);
       qs.push(q);
       if (i === gamma - 1) break; // x_γ's own logits are never needed
-      logits = forwardWithCache(this.model, [x], this.cache);
-      this.forwards++;
-      row = logits;
+      row = await this.model.forward([x]);
     }
     return { tokens, qs };
   }
 
   rollback(length: number): void {
-    this.cache.length = Math.min(this.cache.length, length);
+    this.model.rollback(length);
   }
 }

@@ -11,16 +11,15 @@
 //     4. roll both caches back to the committed prefix: the cache now holds
 //        entries for x_{k+1} … x_γ, which were rejected, so they must go.
 //
-// Rolling back a contiguous cache is just moving `length` (lab 02's KVCache):
-// the stale keys stay in memory but are never attended to and are overwritten
-// by the next append.
+// The target is any CachedLM (lm.ts): lab 02's TypeScript forward (TsLM) or the
+// same checkpoint in ONNX Runtime (OrtLM). Only `forward` and `rollback` differ.
 
-import type { GPT } from "@llm-labs/model";
-import { Rng, type SampleOptions } from "@llm-labs/tensor";
-import { KVCache, forwardWithCache } from "@llm-labs/lab-attention-kv-cache";
+import type { SampleOptions } from "@llm-labs/tensor";
+import { Rng } from "@llm-labs/tensor";
 import { checkSpecOptions, toProbs, type Probs } from "./distributions.ts";
 import { verifyDrafts } from "./verify.ts";
 import type { Drafter } from "./drafters.ts";
+import type { CachedLM } from "./lm.ts";
 
 export interface SpeculativeOptions extends SampleOptions {
   maxNewTokens: number;
@@ -43,7 +42,7 @@ export interface SpeculativeResult {
   stats: SpeculativeStats;
 }
 
-export function speculativeGenerate(target: GPT, drafter: Drafter, prompt: readonly number[], opts: SpeculativeOptions): SpeculativeResult {
+export async function speculativeGenerate(target: CachedLM, drafter: Drafter, prompt: readonly number[], opts: SpeculativeOptions): Promise<SpeculativeResult> {
   const { maxNewTokens, gamma, temperature = 1, topK, topP, seed = 0, stopAtEos = true } = opts;
   checkSpecOptions(gamma, temperature);
   const c = target.config, V = c.vocab_size;
@@ -55,20 +54,22 @@ export function speculativeGenerate(target: GPT, drafter: Drafter, prompt: reado
   const maxNew = Math.min(maxNewTokens, c.n_positions - prompt.length); // as `generate` does
   const sampling: SampleOptions = { temperature, topK, topP };
   const rng = new Rng(seed);
-  const cache = KVCache.for(c);
   const seq = [...prompt];
   const out: number[] = [];
   const stats: SpeculativeStats = { steps: 0, drafted: 0, accepted: 0, examined: 0, emitted: 0, draftForwards: 0 };
-  if (prompt.length > 1) forwardWithCache(target, prompt.slice(0, -1), cache); // prefill all but the last token
+  const draftForwards0 = drafter.forwards;
+  target.rollback(0); // start from empty caches, so models can be reused across calls
+  drafter.rollback(0);
+  if (prompt.length > 1) await target.forward(prompt.slice(0, -1)); // prefill all but the last token
 
   while (out.length < maxNew) {
     // Never draft past the context or past the tokens still wanted (the step emits k + 1).
     const g = Math.min(gamma, maxNew - out.length - 1, c.n_positions - seq.length);
-    const { tokens: drafts, qs } = g > 0 ? drafter.propose(seq, g, sampling, rng) : { tokens: [] as number[], qs: [] as Probs[] };
+    const { tokens: drafts, qs } = g > 0 ? await drafter.propose(seq, g, sampling, rng) : { tokens: [] as number[], qs: [] as Probs[] };
 
     // One target forward scores every drafted position at once.
-    const fresh = [...seq.slice(cache.length), ...drafts];
-    const logits = forwardWithCache(target, fresh, cache);
+    const fresh = [...seq.slice(target.length), ...drafts];
+    const logits = await target.forward(fresh);
     const off = fresh.length - drafts.length - 1; // row of seq's last token
     const ps = Array.from({ length: drafts.length + 1 }, (_, i) => toProbs(logits.subarray((off + i) * V, (off + i + 1) * V), sampling));
 
@@ -92,14 +93,14 @@ export function speculativeGenerate(target: GPT, drafter: Drafter, prompt: reado
     if (stop) break;
 
     // #region exercise cache-rollback
-    // hint: both caches must hold exactly seq minus its last token: seq.length − 1 entries
-    // hint: lab 02's KVCache rolls back by lowering `length`; the drafter has rollback()
+    // hint: both caches must hold exactly seq minus its last token: seq.length − 1 positions
+    // hint: the target (a CachedLM) and the drafter both have rollback(length)
     const keep = seq.length - 1;
-    cache.length = keep;
+    target.rollback(keep);
     drafter.rollback(keep);
     // #endregion
   }
-  stats.draftForwards = drafter.forwards;
+  stats.draftForwards = drafter.forwards - draftForwards0;
   return { tokens: out, stats };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createGPT, generate, makeConfig } from "@llm-labs/model";
 import { ModelDrafter } from "../src/drafters.ts";
+import { TsLM } from "../src/lm.ts";
 import { speculativeGenerate } from "../src/speculative.ts";
 import { draftModel, PROMPTS, targetModel } from "./util.ts";
 
@@ -8,38 +9,38 @@ import { draftModel, PROMPTS, targetModel } from "./util.ts";
 // one token at a time): an implementation independent of this lab's.
 describe("exercise: cache-rollback", () => {
   const target = targetModel(), draft = draftModel();
+  const lm = new TsLM(target), drafter = new ModelDrafter(new TsLM(draft)); // reused: each run starts by rolling back to 0
   PROMPTS.forEach((prompt, n) => {
-    it(`greedy speculative decoding (γ = 4) equals target-only greedy, token for token: prompt ${n}`, () => {
+    it(`greedy speculative decoding (γ = 4) equals target-only greedy, token for token: prompt ${n}`, async () => {
       const ref = generate(target, prompt, { maxNewTokens: 60 });
-      const { tokens, stats } = speculativeGenerate(target, new ModelDrafter(draft), prompt, { maxNewTokens: 60, gamma: 4, temperature: 0 });
+      const { tokens, stats } = await speculativeGenerate(lm, drafter, prompt, { maxNewTokens: 60, gamma: 4, temperature: 0 });
       expect(tokens).toEqual(ref);
       expect(stats.accepted).toBeLessThan(stats.drafted); // some rejections happened, so rollback was exercised
     });
   });
-  it("same for γ = 1 and γ = 7, to the end of the 128-token context", () => {
+  it("same for γ = 1 and γ = 7, to the end of the 128-token context", async () => {
     const prompt = PROMPTS[0];
     const ref = generate(target, prompt, { maxNewTokens: 200, stopAtEos: false });
     for (const gamma of [1, 7]) {
-      const { tokens } = speculativeGenerate(target, new ModelDrafter(draft), prompt, { maxNewTokens: 200, gamma, temperature: 0, stopAtEos: false });
+      const { tokens } = await speculativeGenerate(lm, drafter, prompt, { maxNewTokens: 200, gamma, temperature: 0, stopAtEos: false });
       expect(tokens).toEqual(ref);
     }
   });
 });
 
 describe("speculative sampling with the specimen models", () => {
-  const target = targetModel(), draft = draftModel();
-  it("is reproducible from its seed, and its counts add up: emitted = accepted + one per step", () => {
-    const run = () => speculativeGenerate(target, new ModelDrafter(draft), PROMPTS[0], { maxNewTokens: 40, gamma: 3, temperature: 0.8, seed: 5 });
-    const a = run(), b = run();
+  const lm = new TsLM(targetModel()), drafter = new ModelDrafter(new TsLM(draftModel()));
+  it("is reproducible from its seed, and its counts add up: emitted = accepted + one per step", async () => {
+    const run = () => speculativeGenerate(lm, drafter, PROMPTS[0], { maxNewTokens: 40, gamma: 3, temperature: 0.8, seed: 5 });
+    const a = await run(), b = await run();
     expect(a.tokens).toEqual(b.tokens);
     expect(a.stats.emitted).toBe(a.stats.accepted + a.stats.steps);
     expect(a.tokens.length).toBe(40);
   });
-  it("γ < 1, temperature < 0 and mismatched vocabularies are clear errors", () => {
-    const d = new ModelDrafter(draft);
-    expect(() => speculativeGenerate(target, d, PROMPTS[0], { maxNewTokens: 5, gamma: 0 })).toThrow(/γ \(gamma, draft tokens per step\) must be an integer ≥ 1, got 0/);
-    expect(() => speculativeGenerate(target, d, PROMPTS[0], { maxNewTokens: 5, gamma: 2, temperature: -1 })).toThrow(/temperature must be a finite number ≥ 0/);
+  it("γ < 1, temperature < 0 and mismatched vocabularies are clear errors", async () => {
+    await expect(speculativeGenerate(lm, drafter, PROMPTS[0], { maxNewTokens: 5, gamma: 0 })).rejects.toThrow(/γ \(gamma, draft tokens per step\) must be an integer ≥ 1, got 0/);
+    await expect(speculativeGenerate(lm, drafter, PROMPTS[0], { maxNewTokens: 5, gamma: 2, temperature: -1 })).rejects.toThrow(/temperature must be a finite number ≥ 0/);
     const other = createGPT(makeConfig({ n_layer: 1, n_head: 2, n_embd: 32, n_positions: 128, vocab_size: 512 }), 1);
-    expect(() => speculativeGenerate(target, new ModelDrafter(other), PROMPTS[0], { maxNewTokens: 5, gamma: 2 })).toThrow(/draft's vocabulary has 512 tokens, the target's 1024/);
+    await expect(speculativeGenerate(lm, new ModelDrafter(new TsLM(other)), PROMPTS[0], { maxNewTokens: 5, gamma: 2 })).rejects.toThrow(/draft's vocabulary has 512 tokens, the target's 1024/);
   });
 });

@@ -14,11 +14,19 @@
 //
 // This is the OBS update of Frantar & Alistarh (Optimal Brain Compression)
 // applied in a fixed order; the Cholesky form computes every inverse Hessian it
-// needs at once. (The paper's lazy batch updates, which group 128 rows for
-// GPU memory traffic, give the same result and are left out here.)
+// needs at once.
+//
+// Lazy batch updates (the paper's §"Lazy Batch-Updates"): row k's feedback onto
+// rows FAR below it is not needed until those rows come up, so within a batch of
+// B rows (128 in the paper) only the batch's own rows are updated; the errors
+// E[k] of the batch are kept, and every later row j gets them all at once:
+//   w_j −= Σ_{k in batch} U[k, j] · E[k]         (one matrix product per batch)
+// Same result (up to float summation order); far fewer passes over W, which is
+// what makes GPTQ memory-bound-friendly on a GPU. lazyBatch = K is the plain loop.
 // The group's (scale, zero point) is fixed when its first row comes up, from the
 // rows as they are then (already corrected by earlier feedback), as GPTQ's code does.
 
+import { UserError } from "@llm-labs/kit";
 import { affineParams, checkBits, checkFinite, quantizeValue, uintN } from "./quantize.ts";
 import { checkGroup, type Int4Weight } from "./int4.ts";
 
@@ -86,7 +94,8 @@ export function inverseCholeskyUpper(H: Float64Array, K: number): Float64Array {
   return U;
 }
 
-export function gptqQuantize(w: ArrayLike<number>, K: number, N: number, H: Float64Array, blockSize: number, bits = 4): Int4Weight {
+export function gptqQuantize(w: ArrayLike<number>, K: number, N: number, H: Float64Array, blockSize: number, bits = 4, lazyBatch = 128): Int4Weight {
+  if (!Number.isInteger(lazyBatch) || lazyBatch < 1) throw new UserError(`gptqQuantize: lazy batch must be a positive integer, got ${lazyBatch}`);
   checkBits(bits);
   checkGroup(K, blockSize);
   checkFinite(w, "gptqQuantize");
@@ -94,9 +103,11 @@ export function gptqQuantize(w: ArrayLike<number>, K: number, N: number, H: Floa
   const U = inverseCholeskyUpper(H, K);
   const W = Float64Array.from(w); // updated in place as errors are fed forward
   const q = new Uint8Array(N * K), scales = new Float32Array(N * nb), zeroPoints = new Uint8Array(N * nb);
-  const err = new Float64Array(N);
+  const E = new Float64Array(Math.min(lazyBatch, K) * N); // the batch's errors, one row of N per k
   for (let k = 0; k < K; k++) {
     const b = Math.floor(k / blockSize);
+    const b0 = k - (k % lazyBatch), end = Math.min(b0 + lazyBatch, K); // this lazy batch: rows b0 … end−1
+    const err = E.subarray((k - b0) * N, (k - b0 + 1) * N);
     if (k % blockSize === 0)
       for (let n = 0; n < N; n++) {
         let lo = Infinity, hi = -Infinity;
@@ -110,7 +121,7 @@ export function gptqQuantize(w: ArrayLike<number>, K: number, N: number, H: Floa
       }
     // #region exercise gptq-column-update
     // hint: for each n: quantize W[k, n] with its group's params, dequantize to get ŵ, e[n] = (W[k, n] − ŵ) / U[k, k].
-    // hint: then for every later row j > k: W[j, n] −= U[k, j] · e[n].
+    // hint: then for every later row j > k of this lazy batch (j < end): W[j, n] −= U[k, j] · e[n].
     const d = U[k * K + k]!;
     for (let n = 0; n < N; n++) {
       const g = n * nb + b, p = { scale: scales[g]!, zeroPoint: zeroPoints[g]! };
@@ -118,12 +129,21 @@ export function gptqQuantize(w: ArrayLike<number>, K: number, N: number, H: Floa
       q[n * K + k] = qv;
       err[n] = (W[k * N + n]! - (qv - p.zeroPoint) * p.scale) / d;
     }
-    for (let j = k + 1; j < K; j++) {
+    for (let j = k + 1; j < end; j++) {
       const u = U[k * K + j]!;
       if (u === 0) continue;
       for (let n = 0; n < N; n++) W[j * N + n] -= u * err[n]!;
     }
     // #endregion
+    // the batch is done: every later row gets the batch's errors at once
+    if (k === end - 1)
+      for (let j = end; j < K; j++)
+        for (let kk = b0; kk < end; kk++) {
+          const u = U[kk * K + j]!;
+          if (u === 0) continue;
+          const e = E.subarray((kk - b0) * N, (kk - b0 + 1) * N);
+          for (let n = 0; n < N; n++) W[j * N + n] -= u * e[n]!;
+        }
   }
   return { K, N, blockSize, q, scales, zeroPoints };
 }

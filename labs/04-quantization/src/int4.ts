@@ -12,6 +12,7 @@
 // block; 4 bits per weight + a float32 scale and a 4-bit zero point per block:
 //   bits per weight = 4 + (32 + 4) / B   (g128: 4.28, g32: 5.13)
 
+import { UserError } from "@llm-labs/kit";
 import { affineParams, checkBits, checkFinite, quantizeValue, uintN } from "./quantize.ts";
 
 export interface Int4Weight {
@@ -24,8 +25,8 @@ export interface Int4Weight {
 }
 
 export function checkGroup(K: number, blockSize: number): void {
-  if (!Number.isInteger(blockSize) || blockSize < 2 || blockSize % 2 !== 0) throw new Error(`block size must be an even integer ≥ 2, got ${blockSize}`);
-  if (K % blockSize !== 0) throw new Error(`block size ${blockSize} does not divide the input width ${K}`);
+  if (!Number.isInteger(blockSize) || blockSize < 2 || blockSize % 2 !== 0) throw new UserError(`block size must be an even integer ≥ 2, got ${blockSize}`);
+  if (K % blockSize !== 0) throw new UserError(`block size ${blockSize} does not divide the input width ${K}`);
 }
 
 // Round to nearest, group-wise, along k for each output column of w[K, N].

@@ -41,6 +41,15 @@ describe("exercise: gptq-column-update", () => {
     expect(d[1]).toBeCloseTo(w1hat, 6);
     expect(w1hat).not.toBeCloseTo(deq(w[1]!), 6); // RTN would have rounded w1 elsewhere
   });
+  it("lazy batch updates (batch 16) give the same integers as the row-by-row loop (batch = K)", () => {
+    const K = 64, N = 8, w = randomArray(K * N, 31, 0.1), x = randomArray(256 * K, 32);
+    for (let t = 0; t < 256; t++) x[t * K + 5] = x[t * K + 6]! + 0.1 * x[t * K + 5]!; // correlated inputs: real feedback
+    const H = hessian(x, 256, K);
+    const plain = gptqQuantize(w, K, N, H, 32, 4, K), lazy = gptqQuantize(w, K, N, H, 32, 4, 16);
+    expect(Array.from(lazy.q)).toEqual(Array.from(plain.q));
+    expect(Array.from(lazy.scales)).toEqual(Array.from(plain.scales));
+    expect(Array.from(plain.q)).not.toEqual(Array.from(quantizeRtn(w, K, N, 32).q)); // and the feedback did something
+  });
   it("on the target (layer 0 c_fc, INT4 g32) GPTQ's output error is below RTN's, on calibration and on held-out inputs", async () => {
     const model = targetModel();
     const cal = calibrationInputs(model, await calibrationTokens(512)).get("0.c_fc")!;

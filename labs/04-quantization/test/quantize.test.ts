@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { roundHalfEven } from "../src/round.ts";
-import { affineParams, INT8, UINT8, quantizeValue, symmetricParams, uintN } from "../src/quantize.ts";
+import { affineParams, dynamicQuantizeLinear, INT8, intN, UINT8, quantizeValue, symmetricParams, uintN } from "../src/quantize.ts";
 import { dequantizeTensor, groupIndex, quantizeTensor, quantizeWith, roundTripError, type Granularity } from "../src/granularity.ts";
-import { ortDequantizeLinear, ortQuantizeLinear } from "../src/ort-reference.ts";
+import { ortDequantizeLinear, ortDynamicQuantizeLinear, ortQuantizeLinear } from "../src/ort-reference.ts";
 import { randomArray, randomInts, targetModel } from "./util.ts";
 
 describe("exercise: round-half-even", () => {
@@ -118,5 +118,56 @@ describe("granularity on the target's real weights", () => {
     const tensor = mse({ kind: "tensor" }), channel = mse({ kind: "axis", axis: 1 }), g32 = mse({ kind: "block", axis: 0, blockSize: 32 });
     expect(channel).toBeLessThan(tensor);
     expect(g32).toBeLessThan(channel);
+  });
+});
+
+describe("bit-exact against ONNX Runtime at 4 bits (int4 / uint4, opset 21)", () => {
+  const R = 8, C = 32;
+  const cases: { name: string; g: Granularity }[] = [
+    { name: "per tensor", g: { kind: "tensor" } },
+    { name: "per axis 1", g: { kind: "axis", axis: 1 } },
+    { name: "blocked axis 0, 4", g: { kind: "block", axis: 0, blockSize: 4 } },
+    { name: "blocked axis 1, 16", g: { kind: "block", axis: 1, blockSize: 16 } },
+  ];
+  for (const { name, g } of cases)
+    for (const t of ["int4", "uint4"] as const)
+      it(`${name}, ${t}: random values, .5 ties and saturation`, async () => {
+        const type = t === "int4" ? intN(4) : uintN(4);
+        // ties with scale 0.25: every x/s is a multiple of ½, most far outside the 4-bit grid (saturation)
+        for (const [input, fixedScale] of [[randomArray(R * C, 13, 3), 0], [tieInputs(R * C, 14, 0.25), 0.25]] as const) {
+          const qt = quantizeTensor(input, R, C, g, type, t === "int4");
+          if (fixedScale) qt.scales.fill(fixedScale);
+          const ours = quantizeWith(input, R, C, g, qt.scales, qt.zeroPoints, type);
+          expect(Array.from(ours)).toEqual(Array.from(await ortQuantizeLinear(input, R, C, g, qt.scales, qt.zeroPoints, t)));
+          const back = dequantizeTensor({ ...qt, q: ours });
+          expect(Array.from(back)).toEqual(Array.from(await ortDequantizeLinear(ours, R, C, g, qt.scales, qt.zeroPoints, t)));
+        }
+      });
+});
+
+describe("DynamicQuantizeLinear, bit-exact against ONNX Runtime", () => {
+  it("picks the same scale, zero point and integers (random, shifted, hand case)", async () => {
+    // [−1, 3, 0.5, 2.5]: s = 4/255, z = round(1/s) = round(63.75) = 64; 0.5/s = 31.875 → 32 + 64 = 96
+    const hand = dynamicQuantizeLinear([-1, 3, 0.5, 2.5]);
+    expect(hand.scale).toBe(Math.fround(4 / 255));
+    expect(hand.zeroPoint).toBe(64);
+    expect(Array.from(hand.y)).toEqual([0, 255, 96, 223]);
+    // the target's weights are a case where (max − min)/255 computed in double, then rounded,
+    // lands one float32 ulp away from ORT's all-float32 arithmetic
+    const real = Float32Array.from(targetModel().params.h[0]!.c_attn.weight.subarray(0, 8192));
+    const hi = Math.max(...real, 0), lo = Math.min(...real, 0);
+    expect(Math.fround(Math.fround(hi - lo) / 255)).not.toBe(Math.fround((hi - lo) / 255));
+    for (const x of [randomArray(500, 21, 2), randomArray(500, 22, 0.3).map((v) => v + 1), Float32Array.from([-1, -2, -0.25]), real]) {
+      const ours = dynamicQuantizeLinear(x), ort = await ortDynamicQuantizeLinear(x);
+      expect([ours.scale, ours.zeroPoint]).toEqual([ort.scale, ort.zeroPoint]);
+      expect(Array.from(ours.y)).toEqual(Array.from(ort.y));
+    }
+  });
+  it("all-zero input: the spec's formula divides 0 by 0; ORT (and we) use scale 1, zero point 0", async () => {
+    const x = new Float32Array(5);
+    const ort = await ortDynamicQuantizeLinear(x), ours = dynamicQuantizeLinear(x);
+    expect(ort).toEqual({ y: new Uint8Array(5), scale: 1, zeroPoint: 0 });
+    expect(ours).toEqual(ort);
+    expect(() => dynamicQuantizeLinear([1, NaN])).toThrow(/element 1 is NaN/);
   });
 });

@@ -33,7 +33,26 @@ import { viewParams } from "./params.ts";
 // padding position) gives a uniform softmax instead of NaN.
 const FLOAT32_MIN = -3.4028234663852886e38;
 
-export function exportOnnx(model: GPT): Uint8Array {
+// One linear layer (Conv1D, y = x·W + b) as the exporter is about to write it.
+export interface LinearNode {
+  layer: number;
+  name: "c_attn" | "attn_c_proj" | "c_fc" | "mlp_c_proj";
+  input: string; // the graph value holding x, [batch, seq, K]
+  output: string; // the value the hook must produce: x·W, [batch, seq, N] (the bias Add follows)
+  K: number; // in
+  N: number; // out
+}
+
+export interface ExportOptions {
+  // Optional: write your own nodes for a linear layer's x·W (a quantized kernel,
+  // e.g. com.microsoft.MatMulNBits). Return true if you wrote nodes producing
+  // `output` (the float W is then left out of the file), false for the default MatMul.
+  linear?: (g: GraphBuilder, node: LinearNode) => boolean;
+  // Operator sets the hook's nodes need besides the default one, e.g. { "com.microsoft": 1 }.
+  extraOpsets?: Record<string, number>;
+}
+
+export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
   const c = model.config;
   const D = c.n_embd, H = c.n_head, hs = headDim(c), V = c.vocab_size, eps = c.layer_norm_epsilon;
   const W = viewParams(c, model.params.flat).byName;
@@ -41,6 +60,11 @@ export function exportOnnx(model: GPT): Uint8Array {
   const weight = (name: string, dims: number[]) => {
     g.initializer(name, f32(W.get(name)!, dims));
     return name;
+  };
+  // x·W for block i's linear `name` (weight `wname`, [K, N]) into `output`
+  const matmul = (i: number, name: LinearNode["name"], wname: string, input: string, output: string, K: number, N: number) => {
+    if (opts.linear?.(g, { layer: i, name, input, output, K, N })) return;
+    g.node("MatMul", [input, weight(wname, [K, N])], [output]);
   };
 
   g.input("input_ids", "int64", ["batch_size", "sequence_length"]);
@@ -90,7 +114,7 @@ export function exportOnnx(model: GPT): Uint8Array {
     const p = `transformer.h.${i}.`, n = (s: string) => `h${i}_${s}`;
     // attention sublayer: x = x + c_proj(attn(ln_1(x)))
     g.node("LayerNormalization", [x, weight(p + "ln_1.weight", [D]), weight(p + "ln_1.bias", [D])], [n("ln1")], { axis: -1, epsilon: { float: eps } });
-    g.node("MatMul", [n("ln1"), weight(p + "attn.c_attn.weight", [D, 3 * D])], [n("qkv_mm")]);
+    matmul(i, "c_attn", p + "attn.c_attn.weight", n("ln1"), n("qkv_mm"), D, 3 * D);
     g.node("Add", [n("qkv_mm"), weight(p + "attn.c_attn.bias", [3 * D])], [n("qkv")]);
     g.node("Split", [n("qkv"), "split_qkv"], [n("q"), n("k"), n("v")], { axis: -1 });
     for (const t of ["q", "k", "v"]) {
@@ -107,15 +131,15 @@ export function exportOnnx(model: GPT): Uint8Array {
     g.node("MatMul", [n("probs"), `present.${i}.value`], [n("y_bhsd")]);
     g.node("Transpose", [n("y_bhsd")], [n("y_bshd")], { perm: [0, 2, 1, 3] });
     g.node("Reshape", [n("y_bshd"), "merge_shape"], [n("y")]);
-    g.node("MatMul", [n("y"), weight(p + "attn.c_proj.weight", [D, D])], [n("attn_mm")]);
+    matmul(i, "attn_c_proj", p + "attn.c_proj.weight", n("y"), n("attn_mm"), D, D);
     g.node("Add", [n("attn_mm"), weight(p + "attn.c_proj.bias", [D])], [n("attn_out")]);
     g.node("Add", [x, n("attn_out")], [n("res2")]);
     // MLP sublayer: x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x))))
     g.node("LayerNormalization", [n("res2"), weight(p + "ln_2.weight", [D]), weight(p + "ln_2.bias", [D])], [n("ln2")], { axis: -1, epsilon: { float: eps } });
-    g.node("MatMul", [n("ln2"), weight(p + "mlp.c_fc.weight", [D, 4 * D])], [n("fc_mm")]);
+    matmul(i, "c_fc", p + "mlp.c_fc.weight", n("ln2"), n("fc_mm"), D, 4 * D);
     g.node("Add", [n("fc_mm"), weight(p + "mlp.c_fc.bias", [4 * D])], [n("fc")]);
     g.node("Gelu", [n("fc")], [n("fc_gelu")], { approximate: "tanh" });
-    g.node("MatMul", [n("fc_gelu"), weight(p + "mlp.c_proj.weight", [4 * D, D])], [n("mlp_mm")]);
+    matmul(i, "mlp_c_proj", p + "mlp.c_proj.weight", n("fc_gelu"), n("mlp_mm"), 4 * D, D);
     g.node("Add", [n("mlp_mm"), weight(p + "mlp.c_proj.bias", [D])], [n("mlp_out")]);
     g.node("Add", [n("res2"), n("mlp_out")], [n("res3")]);
     x = n("res3");
@@ -131,5 +155,5 @@ export function exportOnnx(model: GPT): Uint8Array {
   for (let i = 0; i < c.n_layer; i++) {
     for (const kv of ["key", "value"]) g.output(`present.${i}.${kv}`, "float32", ["batch_size", H, "total_sequence_length", hs]);
   }
-  return g.toModel({ opset: 21, producerName: "llm-labs packages/model" });
+  return g.toModel({ opset: 21, extraOpsets: opts.extraOpsets, producerName: "llm-labs packages/model" });
 }

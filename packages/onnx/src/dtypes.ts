@@ -2,7 +2,7 @@
 
 import { DataType } from "./onnx-proto.ts";
 
-export type ElemType = "float32" | "float64" | "float16" | "int64" | "int32" | "int8" | "uint8" | "bool";
+export type ElemType = "float32" | "float64" | "float16" | "int64" | "int32" | "int8" | "uint8" | "bool" | "int4" | "uint4";
 
 // The ONNX TensorProto.DataType number of each element type.
 export const dataTypeOf: Record<ElemType, DataType> = {
@@ -14,9 +14,13 @@ export const dataTypeOf: Record<ElemType, DataType> = {
   int8: DataType.INT8,
   uint8: DataType.UINT8,
   bool: DataType.BOOL,
+  int4: DataType.INT4,
+  uint4: DataType.UINT4,
 };
 
-// float16 travels as its raw 16-bit patterns (Uint16Array), bool as one byte per element.
+// float16 travels as its raw 16-bit patterns (Uint16Array), bool as one byte per element,
+// int4 / uint4 as one element per Int8Array / Uint8Array entry (unpacked: −8 … 7 and
+// 0 … 15); they are packed two per byte only on the way into a model or into ORT.
 export type TypedArray =
   | Float32Array
   | Float64Array
@@ -35,7 +39,11 @@ const arrayKindOf: Record<ElemType, string> = {
   int8: "Int8Array",
   uint8: "Uint8Array",
   bool: "Uint8Array",
+  int4: "Int8Array",
+  uint4: "Uint8Array",
 };
+
+const nibbleRange: Partial<Record<ElemType, [number, number]>> = { int4: [-8, 7], uint4: [0, 15] };
 
 // A dense row-major tensor: what we feed ORT, get back from it, or store as an initializer.
 export interface TensorData {
@@ -59,6 +67,37 @@ export function checkTensor(t: TensorData, where: string): void {
       `${where}: dims [${t.dims.join(", ")}] hold ${numel(t.dims)} elements, but the data has ${t.data.length}`,
     );
   }
+  const range = nibbleRange[t.type];
+  if (range) {
+    for (let i = 0; i < t.data.length; i++) {
+      const v = Number(t.data[i]);
+      if (v < range[0] || v > range[1]) throw new Error(`${where}: element ${i} is ${v}, outside ${t.type}'s range ${range[0]} … ${range[1]}`);
+    }
+  }
+}
+
+// 4-bit elements, two per byte, element 2i in bits 0–3 and 2i+1 in bits 4–7 (the
+// ONNX rule for INT4/UINT4 raw_data; int4 as two's complement in its nibble). An odd
+// count leaves the last high nibble 0.
+export function packNibbles(values: Int8Array | Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.ceil(values.length / 2));
+  for (let i = 0; i < values.length; i++) out[i >> 1]! |= (values[i]! & 0x0f) << (4 * (i & 1));
+  return out;
+}
+
+export function unpackNibbles(bytes: Uint8Array, count: number, signed: boolean): Int8Array | Uint8Array {
+  const out = signed ? new Int8Array(count) : new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = (bytes[i >> 1]! >> (4 * (i & 1))) & 0x0f;
+    out[i] = signed && v > 7 ? v - 16 : v;
+  }
+  return out;
+}
+
+// The bytes of a tensor as raw_data (and as ORT wants its data): packed for 4-bit types.
+export function tensorBytes(t: TensorData): Uint8Array {
+  if (t.type === "int4" || t.type === "uint4") return packNibbles(t.data as Int8Array | Uint8Array);
+  return rawBytes(t.data);
 }
 
 // raw_data wants fixed-width little-endian elements. Typed arrays use the host's

@@ -10,7 +10,7 @@
 // Microsoft's contrib operators ("com.microsoft" domain):
 // https://github.com/microsoft/onnxruntime/blob/main/docs/ContribOperators.md
 
-import { checkTensor, dataTypeOf, rawBytes } from "./dtypes.ts";
+import { checkTensor, dataTypeOf, tensorBytes } from "./dtypes.ts";
 import type { ElemType, TensorData } from "./dtypes.ts";
 import { AttributeType, encodeModel } from "./onnx-proto.ts";
 import type { AttributeProto, Dim, NodeProto, TensorProto, ValueInfoProto } from "./onnx-proto.ts";
@@ -57,7 +57,7 @@ export function irVersionFor(opset: number): number {
 
 export function toTensorProto(name: string, t: TensorData): TensorProto {
   checkTensor(t, `tensor "${name}"`);
-  return { name, dims: t.dims, dataType: dataTypeOf[t.type], rawData: rawBytes(t.data) };
+  return { name, dims: t.dims, dataType: dataTypeOf[t.type], rawData: tensorBytes(t) };
 }
 
 function isTensorData(v: object): v is TensorData {
@@ -84,6 +84,16 @@ export function toAttribute(name: string, v: AttrValue): AttributeProto {
   throw new Error(`attribute "${name}": cannot tell its type from ${JSON.stringify(v)}`);
 }
 
+// onnxruntime-node 1.30 cannot pass 4-bit tensors across its JavaScript boundary:
+// an int4 input is refused ("Tensor.type is not supported") and an int4 OUTPUT
+// aborts the whole process (out of memory in OrtValueToNapiValue). Inside a graph
+// they work (initializers, QuantizeLinear/DequantizeLinear, Cast), so keep them there.
+function noFourBitIO(kind: string, name: string, type: ElemType): void {
+  if (type === "int4" || type === "uint4") {
+    throw new Error(`graph ${kind} "${name}": onnxruntime-node cannot pass ${type} tensors in or out of a model; keep them inside the graph (an initializer, or Cast to int8/uint8 before the output)`);
+  }
+}
+
 export class GraphBuilder {
   readonly name: string;
   private nodes: NodeProto[] = [];
@@ -98,12 +108,14 @@ export class GraphBuilder {
   // A graph input. Dims are numbers (fixed) or strings (symbolic, any size at run
   // time); no shape at all accepts any rank.
   input(name: string, type: ElemType, shape?: readonly Dim[]): this {
+    noFourBitIO("input", name, type);
     this.inputs.push({ name, elemType: dataTypeOf[type], shape });
     return this;
   }
 
   // Leave the shape out to let ORT infer it (any rank).
   output(name: string, type: ElemType, shape?: readonly Dim[]): this {
+    noFourBitIO("output", name, type);
     this.outputs.push({ name, elemType: dataTypeOf[type], shape });
     return this;
   }

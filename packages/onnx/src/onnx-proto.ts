@@ -24,6 +24,9 @@ export const DataType = {
   UINT32: 12,
   UINT64: 13,
   BFLOAT16: 16,
+  // 4-bit integers (onnx 1.16, IR 10), packed two per byte, element 0 in the low nibble
+  UINT4: 21,
+  INT4: 22,
 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
