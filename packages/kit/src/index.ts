@@ -15,3 +15,9 @@ export { table, displayWidth } from "./term/table.ts";
 export { barChart, sparkline, heatmap, formatNumber } from "./term/charts.ts";
 export { svgLinePlot, svgBarChart, svgHeatmap, writeSvg, type Series } from "./svg/plot.ts";
 export { timeIt, timeItAsync, median, ratioLine } from "./bench.ts";
+// The workshop kit (plan and its HTML agenda stay out of this index: markdown-it would load in every lab).
+export { selectLabs, teachingOrder, type Selection } from "./workshop/select.ts";
+export { writeHandout, HANDOUT_FILE, HandoutInfo, type HandoutResult } from "./workshop/handout.ts";
+export { findLeaks, type Leak } from "./workshop/leaks.ts";
+export { readHandoutInfo } from "./workshop/handout-mode.ts";
+export { ProgressReport, readProgressFile, summarize, roomReport, roomSvg, type Room } from "./workshop/summary.ts";

@@ -1,16 +1,25 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { type Course, REPO_ROOT, defaultCourse } from "../src/course.ts";
 
 export const FIXTURES = join(import.meta.dirname, "fixtures");
 
 // A course over fixture labs, with its workspace in the repo's scratch folder:
 // the stubbed copies must sit under the repo so they can import @llm-labs/kit.
+// Each test file that makes one removes it when the file is done, so runs do
+// not pile up folders named after dead process ids.
+const made = new Set<string>();
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function fixtureCourse(name: "good" | "weak", tag: string): Course {
   const scratch = join(REPO_ROOT, ".llm-labs", "kit-tests", `${tag}-${process.pid}`);
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
+  made.add(scratch);
   return { ...defaultCourse(), labsDir: join(FIXTURES, name, "labs"), workspaceDir: join(scratch, "workspace"), scratchDir: join(scratch, "scratch") };
 }
 
