@@ -22,7 +22,10 @@ const reports = join(REPO_ROOT, ".llm-labs", "reports");
 mkdirSync(reports, { recursive: true });
 const report = join(reports, "all-tests.json");
 rmSync(report, { force: true });
-const vt = spawnSync(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: REPO_ROOT, stdio: "inherit", env });
+// --no-isolate: test files that one worker runs share loaded modules (the
+// tensor, model and onnx packages, ONNX Runtime) instead of loading them once
+// per file; no test keeps state at module level. 101 s → 78 s on 2 cores.
+const vt = spawnSync(bin("vitest"), ["run", "--no-isolate", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: REPO_ROOT, stdio: "inherit", env });
 let passed = 0;
 let failed = 0;
 try {

@@ -32,5 +32,9 @@ export default defineConfig({
     // learner's infinite loop.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Test files of one lab share their modules instead of each loading the
+    // lab, its packages and ONNX Runtime again: a run is mostly that loading.
+    // A lab's tests keep no state at module level, so nothing leaks between files.
+    isolate: false,
   },
 });
