@@ -15,7 +15,7 @@
 // temperature 0 the output stays the target's greedy output.
 
 import type { Rng, SampleOptions } from "@llm-labs/tensor";
-import type { Drafter, Proposal } from "./drafters.ts";
+import { oneHotProposal, type Drafter, type Proposal } from "./drafters.ts";
 
 const key = (ctx: readonly number[]) => ctx.join(",");
 
@@ -62,12 +62,7 @@ export class CorpusNgramDrafter implements Drafter {
       tokens.push(x);
       ctx.push(x);
     }
-    const qs = tokens.map((x) => {
-      const q = new Float64Array(this.vocabSize);
-      q[x] = 1;
-      return q;
-    });
-    return { tokens, qs };
+    return oneHotProposal(tokens, this.vocabSize);
   }
 
   rollback(_length: number): void {} // nothing cached

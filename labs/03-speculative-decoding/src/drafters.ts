@@ -24,6 +24,18 @@ export interface Drafter {
   rollback(length: number): void;
 }
 
+// A drafter with no distribution of its own (a lookup table, the prompt) proposes
+// each token with certainty: q is one-hot at it, so the verifier accepts it with
+// probability p(x).
+export function oneHotProposal(tokens: number[], vocabSize: number): Proposal {
+  const qs = tokens.map((x) => {
+    const q = new Float64Array(vocabSize);
+    q[x] = 1;
+    return q;
+  });
+  return { tokens, qs };
+}
+
 export class ModelDrafter implements Drafter {
   constructor(readonly model: CachedLM) {}
   get vocabSize(): number {

@@ -14,7 +14,7 @@
 // at temperature 0 it keeps the output equal to greedy.
 
 import type { Rng, SampleOptions } from "@llm-labs/tensor";
-import type { Drafter, Proposal } from "./drafters.ts";
+import { oneHotProposal, type Drafter, type Proposal } from "./drafters.ts";
 
 // The tokens that followed the most recent earlier occurrence of seq's last n-gram.
 export function lookupNgram(seq: readonly number[], gamma: number, maxN = 3, minN = 1): number[] {
@@ -40,12 +40,7 @@ export class PromptLookupDrafter implements Drafter {
 
   propose(seq: readonly number[], gamma: number, _opts: SampleOptions, _rng: Rng): Proposal {
     const tokens = lookupNgram(seq, gamma, this.maxN, this.minN);
-    const qs = tokens.map((x) => {
-      const q = new Float64Array(this.vocabSize);
-      q[x] = 1;
-      return q;
-    });
-    return { tokens, qs };
+    return oneHotProposal(tokens, this.vocabSize);
   }
 
   rollback(_length: number): void {} // nothing cached

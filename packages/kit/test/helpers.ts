@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, vi } from "vitest";
+import { main } from "../src/cli/main.ts";
 import { type Course, REPO_ROOT, defaultCourse } from "../src/course.ts";
 
 export const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -32,4 +33,18 @@ export function runCli(course: Course, args: string[]): { code: number; stdout: 
     env: { ...process.env, NO_COLOR: "1", LLM_LABS_LABS_DIR: course.labsDir, LLM_LABS_WORKSPACE_DIR: course.workspaceDir, LLM_LABS_SCRATCH_DIR: course.scratchDir },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+// The CLI in this process, its console.log captured: faster than runCli when a
+// test only needs what it prints or the error it throws.
+export async function mainInProcess(course: Course, args: string[]): Promise<{ code?: number; out: string; err?: unknown }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
+  try {
+    return { code: await main(args, course), out: lines.join("\n") };
+  } catch (err) {
+    return { out: lines.join("\n"), err };
+  } finally {
+    spy.mockRestore();
+  }
 }

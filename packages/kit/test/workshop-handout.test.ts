@@ -2,8 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import { type Course, REPO_ROOT, defaultCourse } from "../src/course.ts";
 import { UserError } from "../src/errors.ts";
 import { regionBodies } from "../src/exercise/regions.ts";
@@ -13,7 +12,7 @@ import { writeHandout } from "../src/workshop/handout.ts";
 import { findLeaks } from "../src/workshop/leaks.ts";
 import { ProgressReport } from "../src/workshop/summary.ts";
 import { linkNodeModules, solveInHandout } from "./handout-helpers.ts";
-import { fixtureCourse } from "./helpers.ts";
+import { fixtureCourse, mainInProcess } from "./helpers.ts";
 
 const temps: string[] = [];
 const tempDir = () => {
@@ -53,18 +52,6 @@ function expectNoSolution(labs: Lab[], dir: string): number {
   return bodies;
 }
 
-async function inProcess(course: Course, args: string[]): Promise<{ code?: number; out: string; err?: unknown }> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
-  try {
-    return { code: await main(args, course), out: lines.join("\n") };
-  } catch (err) {
-    return { out: lines.join("\n"), err };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
 describe("workshop handout of the fixture labs, end to end", () => {
   const course = fixtureCourse("good", "handout");
   temps.push(dirname(course.scratchDir));
@@ -73,7 +60,7 @@ describe("workshop handout of the fixture labs, end to end", () => {
   const inHandout = () => defaultCourse(out);
 
   it("writes the starters, tests, the how-to sheet and the root files; no teacher notes", async () => {
-    const r = await inProcess(course, ["workshop", "handout", "--labs", "words", "--out", out]);
+    const r = await mainInProcess(course, ["workshop", "handout", "--labs", "words", "--out", out]);
     expect(r.err).toBeUndefined();
     expect(r.out).toContain("2 labs, 3 exercise regions stubbed (hints kept)");
     expect(r.out).toContain("added arith: a prerequisite of words");
@@ -115,7 +102,7 @@ describe("workshop handout of the fixture labs, end to end", () => {
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
 
-    const unsolvedWords = await inProcess(inHandout(), ["exercise", "check", "words"]);
+    const unsolvedWords = await mainInProcess(inHandout(), ["exercise", "check", "words"]);
     expect(unsolvedWords.out).toContain("0/1 exercises passing");
     expect(unsolvedWords.code).toBe(1);
 
@@ -123,24 +110,24 @@ describe("workshop handout of the fixture labs, end to end", () => {
     expect(solveInHandout(arith, join(out, "labs/01-arith"))).toBe(2);
     expect(solveInHandout(wordsLab, join(out, "labs/02-words"))).toBe(1);
     // One after the other: both record into the same progress file.
-    const solvedArith = await inProcess(inHandout(), ["exercise", "check", "arith"]);
+    const solvedArith = await mainInProcess(inHandout(), ["exercise", "check", "arith"]);
     expect(solvedArith.out).toContain("2/2 exercises passing");
     expect(solvedArith.code).toBe(0);
-    const solvedWords = await inProcess(inHandout(), ["exercise", "check", "words"]);
+    const solvedWords = await mainInProcess(inHandout(), ["exercise", "check", "words"]);
     expect(solvedWords.out).toContain("1/1 exercises passing");
     expect(solvedWords.code).toBe(0);
 
     // What the learner hands in at the end is a progress file the summary reads.
-    const status = ProgressReport.parse(JSON.parse((await inProcess(inHandout(), ["exercise", "status", "--json", "--name", "ada"])).out));
+    const status = ProgressReport.parse(JSON.parse((await mainInProcess(inHandout(), ["exercise", "status", "--json", "--name", "ada"])).out));
     expect(status.labs.map((l) => [l.id, l.exercises.map((e) => e.state).join(",")])).toEqual([["arith", "pass,pass"], ["words", "pass"]]);
   });
 
   it("start points at the files in place; reset backs the learner's code up first", async () => {
-    const start = await inProcess(inHandout(), ["exercise", "start", "arith"]);
+    const start = await mainInProcess(inHandout(), ["exercise", "start", "arith"]);
     expect(start.out).toContain("In this handout you write arith's 2 exercises where they are:");
     const shout = join(out, "labs/02-words/src/shout.ts");
     const mine = readFileSync(shout, "utf8");
-    const reset = await inProcess(inHandout(), ["exercise", "reset", "words"]);
+    const reset = await mainInProcess(inHandout(), ["exercise", "reset", "words"]);
     const backup = /Backed up your work to (\S+)\/src\//.exec(reset.out)![1];
     expect(readFileSync(join(process.cwd(), backup, "src/shout.ts"), "utf8")).toBe(mine);
     expect(readFileSync(shout, "utf8")).toContain('throw new NotImplemented("words/shout");');
@@ -148,11 +135,11 @@ describe("workshop handout of the fixture labs, end to end", () => {
 
   it("is never written over without --force, and --force keeps the old folder", async () => {
     const solved = readFileSync(join(out, "labs/01-arith/src/arith.ts"), "utf8");
-    const again = await inProcess(course, ["workshop", "handout", "--labs", "words", "--out", out]);
+    const again = await mainInProcess(course, ["workshop", "handout", "--labs", "words", "--out", out]);
     expect(again.err).toBeInstanceOf(UserError);
     expect((again.err as Error).message).toMatch(/handout already exists and is not empty; choose another folder, or add --force/);
     expect(readFileSync(join(out, "labs/01-arith/src/arith.ts"), "utf8")).toBe(solved);
-    const forced = await inProcess(course, ["workshop", "handout", "--labs", "words", "--out", out, "--force"]);
+    const forced = await mainInProcess(course, ["workshop", "handout", "--labs", "words", "--out", out, "--force"]);
     const backup = /Moved the old .* aside to (\S+)\/ \(nothing was deleted\)/.exec(forced.out)![1];
     expect(readFileSync(join(process.cwd(), backup, "labs/01-arith/src/arith.ts"), "utf8")).toBe(solved);
     expect(readFileSync(join(out, "labs/01-arith/src/arith.ts"), "utf8")).toContain("NotImplemented");

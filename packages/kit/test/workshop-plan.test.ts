@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import { UserError } from "../src/errors.ts";
 import { REPO_ROOT } from "../src/course.ts";
 import { type Lab, discoverLabs, readLab } from "../src/labs.ts";
 import { instructorNotes } from "../src/workshop/notes.ts";
 import { agendaHtml, agendaMarkdown, clock, planDay, splitMinutes } from "../src/workshop/plan.ts";
 import { selectLabs } from "../src/workshop/select.ts";
-import { fixtureCourse, runCli } from "./helpers.ts";
+import { fixtureCourse, mainInProcess, runCli } from "./helpers.ts";
 
 // The fixture course: arith (10 minutes, no prerequisites) and words (5
 // minutes, needs arith).
@@ -16,17 +15,7 @@ const course = fixtureCourse("good", "plan");
 afterAll(() => rmSync(dirname(course.scratchDir), { recursive: true, force: true }));
 const labs = discoverLabs(course);
 
-async function cli(args: string[]): Promise<{ code?: number; out: string; err?: unknown }> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
-  try {
-    return { code: await main(args, course), out: lines.join("\n") };
-  } catch (err) {
-    return { out: lines.join("\n"), err };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const cli = (args: string[]) => mainInProcess(course, args);
 
 const withMinutes = (lab: Lab, minutes: number): Lab => ({ ...lab, manifest: { ...lab.manifest, minutes } });
 
