@@ -5,8 +5,7 @@
 // x that actually reaches each layer. Everything else (embeddings, LayerNorm,
 // attention, GELU, the tied head) is the specimen's own code.
 
-import { attentionForward, encoderForward, geluForward, layerNormForward, linearForward, residualForward, type GPT } from "@llm-labs/model";
-import { matmulTransBInto } from "@llm-labs/tensor";
+import { forwardWithLinears, linearForward, type GPT } from "@llm-labs/model";
 
 // y[T, N] = x[T, K] · W[K, N] + b, for the layer "layer.name" (e.g. "0.c_fc").
 export type LinearFn = (key: string, x: Float32Array, T: number, K: number, N: number, w: Float32Array, b: Float32Array) => Float32Array;
@@ -17,33 +16,11 @@ export const floatLinear: LinearFn = (_key, x, T, K, N, w, b) => {
   return y;
 };
 
-// Logits [T, V] for one sequence of T ids.
+// Logits [T, V] for one sequence of T ids: the model package's forward with
+// its linears handed to us, named "layer.name" as the quantizers key them.
 export function forwardWith(model: GPT, ids: ArrayLike<number>, linear: LinearFn): Float32Array {
-  const c = model.config, p = model.params;
-  const C = c.n_embd, T = ids.length, V = c.vocab_size, H = c.n_head, eps = c.layer_norm_epsilon;
-  const F = (n: number) => new Float32Array(n);
-  let x = F(T * C);
-  encoderForward(x, ids, p.wte, p.wpe, 1, T, C, V);
-  const ln = F(T * C), mean = F(T), rstd = F(T), att = F(H * T * T), atty = F(T * C), gelu = F(T * 4 * C);
-  for (let l = 0; l < c.n_layer; l++) {
-    const w = p.h[l]!;
-    const lin = (name: string, input: Float32Array, K: number, N: number, W: { weight: ArrayLike<number>; bias: ArrayLike<number> }) =>
-      linear(`${l}.${name}`, input, T, K, N, W.weight as Float32Array, W.bias as Float32Array);
-    layerNormForward(ln, mean, rstd, x, w.ln_1.weight, w.ln_1.bias, T, C, eps);
-    const qkv = lin("c_attn", ln, C, 3 * C, w.c_attn);
-    attentionForward(atty, att, qkv, 1, T, C, H);
-    const res = F(T * C);
-    residualForward(res, x, lin("attn_c_proj", atty, C, C, w.attn_c_proj), T * C);
-    layerNormForward(ln, mean, rstd, res, w.ln_2.weight, w.ln_2.bias, T, C, eps);
-    geluForward(gelu, lin("c_fc", ln, C, 4 * C, w.c_fc), T * 4 * C);
-    const next = F(T * C);
-    residualForward(next, res, lin("mlp_c_proj", gelu, 4 * C, C, w.mlp_c_proj), T * C);
-    x = next;
-  }
-  layerNormForward(ln, mean, rstd, x, p.ln_f.weight, p.ln_f.bias, T, C, eps);
-  const logits = F(T * V);
-  matmulTransBInto(logits, ln, p.wte, T, C, V);
-  return logits;
+  return forwardWithLinears(model, ids, 1, ids.length, (l, name, x, T, K, N, W) =>
+    linear(`${l}.${name}`, x, T, K, N, W.weight as Float32Array, W.bias as Float32Array));
 }
 
 // Mean cross-entropy of logits [T, V] against the next tokens targets[0 … T-1].

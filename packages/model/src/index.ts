@@ -6,6 +6,7 @@ export { linearForward, linearBackward } from "./linear.ts";
 export { encoderForward, layerNormForward, attentionForward, geluForward, residualForward } from "./layers.ts";
 export { createGPT, forward, logits, allocActivations, type GPT, type Activations, type LayerActs } from "./gpt.ts";
 export { KVCache, forwardCached } from "./kv-cache.ts";
+export { forwardWithLinears, LINEAR_NAMES, type LinearName, type LinearHook } from "./forward-linears.ts";
 export { lossAndGrads, zeroGrads, crossEntropyBackward, layerNormBackward, geluBackward, attentionBackward, encoderBackward } from "./backward.ts";
 export { AdamW, clipGradNorm, type AdamWOptions } from "./adamw.ts";
 export { learningRate, type Schedule } from "./schedule.ts";

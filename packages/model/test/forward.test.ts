@@ -3,6 +3,8 @@ import { geluTanh, layerNorm, matmul, matmulTransB, softmax, tensor, type Tensor
 import { forward, logits, type GPT } from "../src/gpt.ts";
 import { forwardCached, KVCache } from "../src/kv-cache.ts";
 import { viewParams } from "../src/params.ts";
+import { forwardWithLinears, type LinearHook } from "../src/forward-linears.ts";
+import { linearForward } from "../src/linear.ts";
 import { maxAbsDiff, randomModel, tinyConfig as config } from "./helpers.ts";
 
 const model = randomModel(config, 7);
@@ -105,5 +107,39 @@ describe("GPT forward", () => {
   it("rejects ragged batches", () => {
     expect(() => logits(model, [[1, 2], [3]])).toThrow(/same length/);
     expect(() => forward(model, [1, 2, 3], 2, 2)).toThrow(/expected B·T = 2·2 = 4 token ids, got 3/);
+  });
+});
+
+describe("forwardWithLinears", () => {
+  const B = 2, T = 5;
+  const ids = Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % config.vocab_size);
+
+  it("with y = x·W + b as the hook, gives forward's logits bit for bit, batched", () => {
+    const plain: LinearHook = (_l, _name, x, rows, K, N, W) => {
+      const y = new Float32Array(rows * N);
+      linearForward(y, x, W.weight, W.bias, rows, K, N);
+      return y;
+    };
+    expect(Array.from(forwardWithLinears(model, ids, B, T, plain))).toEqual(Array.from(forward(model, ids, B, T).logits));
+  });
+
+  it("calls the hook for each layer's four linears, in order, with their shapes; what it returns is used", () => {
+    const C = config.n_embd, seen: string[] = [];
+    const zero: LinearHook = (l, name, x, rows, K, N, W) => {
+      seen.push(`${l}.${name} ${rows}×${K}→${N}`);
+      expect(x.length).toBe(rows * K);
+      expect(W.weight.length).toBe(K * N);
+      return new Float32Array(rows * N);
+    };
+    const out = forwardWithLinears(model, ids, B, T, zero);
+    const shapes = [`c_attn ${B * T}×${C}→${3 * C}`, `attn_c_proj ${B * T}×${C}→${C}`, `c_fc ${B * T}×${C}→${4 * C}`, `mlp_c_proj ${B * T}×${4 * C}→${C}`];
+    expect(seen).toEqual(Array.from({ length: config.n_layer }, (_, l) => shapes.map((s) => `${l}.${s}`)).flat());
+    // Every linear returning zeros leaves the residual stream to the embeddings
+    // alone, so the logits differ from the real forward's.
+    expect(maxAbsDiff(out, forward(model, ids, B, T).logits)).toBeGreaterThan(1e-3);
+  });
+
+  it("refuses ids that are not B·T long", () => {
+    expect(() => forwardWithLinears(model, ids.slice(1), B, T, () => new Float32Array())).toThrow(/expected B·T = 2·5 = 10 token ids, got 9/);
   });
 });
