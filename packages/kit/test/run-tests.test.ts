@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { errorText } from "../src/exercise/reporter.ts";
 import { exerciseResults, parseReport } from "../src/exercise/run-tests.ts";
 import type { Lab } from "../src/labs.ts";
 
@@ -49,5 +50,29 @@ describe("grouping test results by exercise", () => {
     const r = exerciseResults(lab, broken);
     expect(r.every((x) => x.state === "fail")).toBe(true);
     expect(r[0].firstFailure).toBe("test/y.test.ts: SyntaxError: Unexpected token");
+  });
+});
+
+describe("a test that expects an error and meets a stub", () => {
+  // What vitest hands the reporter for expect(() => pack(…)).toThrow(UserError)
+  // when pack is still a stub: the message does not name the stub, `actual` does.
+  const stubbed = {
+    name: "AssertionError",
+    message: "expected error to be instance of UserError",
+    actual: 'NotImplemented {\n  "message": "exercise t/b is not implemented yet: open the file, find \\"#region exercise\\", and write it",\n}',
+  };
+
+  it("keeps the stub's words, so the exercise reads as not written yet", () => {
+    const message = errorText(stubbed);
+    expect(message).toContain("exercise t/b is not implemented yet");
+    const run = parseReport({ files: [{ file: "/lab/test/x.test.ts", tests: [{ ancestors: ["exercise: b"], name: "bad input", status: "failed" as const, message }] }] }, "/lab");
+    expect(exerciseResults(lab, run).find((r) => r.id === "b")!.state).toBe("todo");
+  });
+
+  it("leaves other assertion errors as they are", () => {
+    const wrong = { name: "AssertionError", message: "expected error to be instance of UserError", actual: "RangeError {}" };
+    expect(errorText(wrong)).not.toContain("threw");
+    const run = parseReport({ files: [{ file: "/lab/test/x.test.ts", tests: [{ ancestors: ["exercise: b"], name: "bad input", status: "failed" as const, message: errorText(wrong) }] }] }, "/lab");
+    expect(exerciseResults(lab, run).find((r) => r.id === "b")!.state).toBe("fail");
   });
 });

@@ -20,11 +20,17 @@ export interface ReportedFile {
   tests: ReportedTest[];
 }
 
-type SerializedError = { message?: string; name?: string; stack?: string };
+type SerializedError = { message?: string; name?: string; stack?: string; actual?: unknown };
 
-const text = (e: SerializedError) => {
+// A test that expects an error (`toThrow(UserError)`, `toThrow(/group 0/)`) and
+// meets a stub gets an assertion error whose message cuts the stub's words
+// short or leaves them out; the thrown error is in `actual`. Keep it when it is
+// a stub's, so that the test counts as "not written yet", not as failing.
+export const errorText = (e: SerializedError): string => {
   const head = `${e.name ?? "Error"}: ${e.message ?? ""}`;
-  return e.stack?.startsWith(head) ? e.stack : [head, e.stack ?? ""].join("\n");
+  const body = e.stack?.startsWith(head) ? e.stack : [head, e.stack ?? ""].join("\n");
+  const stub = typeof e.actual === "string" ? /exercise \S+ is not implemented yet/.exec(e.actual) : null;
+  return stub ? `${body}\n(the code under test threw: ${stub[0]})` : body;
 };
 
 // The errors a suite's hooks threw, however vitest chose to expose them.
@@ -41,9 +47,9 @@ function reportTest(t: TestCase): ReportedTest {
     inherited ??= suiteErrors(p)[0];
   }
   const r = t.result();
-  if (r.state === "failed") return { ancestors, name: t.name, status: "failed", message: r.errors?.[0] ? text(r.errors[0]) : "failed" };
+  if (r.state === "failed") return { ancestors, name: t.name, status: "failed", message: r.errors?.[0] ? errorText(r.errors[0]) : "failed" };
   if (r.state === "passed") return { ancestors, name: t.name, status: "passed" };
-  if (inherited) return { ancestors, name: t.name, status: "failed", message: text(inherited) };
+  if (inherited) return { ancestors, name: t.name, status: "failed", message: errorText(inherited) };
   return { ancestors, name: t.name, status: "skipped" };
 }
 
@@ -56,9 +62,9 @@ export default class ExerciseReporter implements Reporter {
       const moduleError = suiteErrors(m)[0];
       // A module-level error with tests collected is a top-level beforeAll.
       if (moduleError && tests.length > 0) {
-        for (const t of tests) if (t.status === "skipped") Object.assign(t, { status: "failed", message: text(moduleError) });
+        for (const t of tests) if (t.status === "skipped") Object.assign(t, { status: "failed", message: errorText(moduleError) });
       }
-      return { file: m.moduleId, loadError: moduleError && tests.length === 0 ? text(moduleError) : undefined, tests };
+      return { file: m.moduleId, loadError: moduleError && tests.length === 0 ? errorText(moduleError) : undefined, tests };
     });
     writeFileSync(out, JSON.stringify({ files }));
   }
