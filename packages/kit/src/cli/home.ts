@@ -66,6 +66,6 @@ export function home(course: Course, labs: Lab[]): string {
   const rows = labs.map((lab) => [lab.manifest.order, lab.id, lab.manifest.title, lab.manifest.exercises.length, statusText(labStatus(course, lab, progress.labs[lab.id]))]);
   out.push(table(["#", "id", "lab", "exercises", "status"], rows), "");
   out.push(`${bold("Next:")} ${nextStep(course, labs)}`, "");
-  out.push(dim("Commands: npm run lab <id> (the demo) · npm run exercise -- start|check|watch|hint|reset|status <id> · npm test"));
+  out.push(dim("Commands: npm run lab <id> (the demo) · npm run exercise -- start|check|watch|hint|reset|status <id> · npm test · npm run docs (the course as a website) · npm run doctor (is this machine ready?)"));
   return out.join("\n");
 }
