@@ -5,7 +5,7 @@ import { adapterView, createAdapter, mergeAdapter, type Adapter } from "../src/a
 import { loraGradsFromWeightGrad, loraLinearBackward } from "../src/grads.ts";
 import type { LoraWeights } from "../src/lora.ts";
 import { loraPeft, trainPeft } from "../src/train.ts";
-import { batchLoss, maxAbsDiff, tinyConfig, tinyModel } from "./util.ts";
+import { batchLoss, centralDifference, maxAbsDiff, tinyConfig, tinyModel } from "./util.ts";
 
 // Finite differences in float64: a central difference (L(θ+h) − L(θ−h))/2h has
 // error h²·L'''/6 + ε₆₄·|L|/h ≈ 1e-10 + 2e-11 at h = 1e-5, so agreement to
@@ -47,13 +47,7 @@ describe("exercise: lora-grads", () => {
       const picks = [e.at, e.at + 3, e.at + e.lora.A.length - 1, e.at + e.lora.A.length, e.at + e.lora.A.length + 5, e.at + e.lora.A.length + e.lora.B.length - 1];
       let biggest = 0;
       for (const i of picks) {
-        const keep = a.flat[i]!, h = 1e-5;
-        a.flat[i] = keep + h;
-        const up = loss();
-        a.flat[i] = keep - h;
-        const down = loss();
-        a.flat[i] = keep;
-        const numeric = (up - down) / (2 * h);
+        const numeric = centralDifference(a.flat, i, loss);
         biggest = Math.max(biggest, Math.abs(numeric));
         expect(Math.abs(numeric - d[i]!), `entry ${i} (${k}): numeric ${numeric}, analytic ${d[i]}`).toBeLessThan(1e-7 + 1e-6 * Math.abs(numeric));
       }

@@ -3,7 +3,7 @@ import { Rng } from "@llm-labs/tensor";
 import { forward, lossAndGrads, zeroGrads } from "@llm-labs/model";
 import { copyModel } from "../src/adapter.ts";
 import { ia3Peft } from "../src/ia3.ts";
-import { batchLoss, maxAbsDiff, tinyConfig, tinyModel } from "./util.ts";
+import { batchLoss, centralDifference, maxAbsDiff, tinyConfig, tinyModel } from "./util.ts";
 
 const B = 2, T = 5;
 const rng = new Rng(4);
@@ -32,13 +32,7 @@ describe("IA3", () => {
     const C = tinyConfig.n_embd, per = 6 * C;
     // k scales, v scales and MLP scales of both layers
     for (const i of [0, C - 1, C + 2, 2 * C - 1, 2 * C, per - 1, per + 3, per + 2 * C + 7]) {
-      const keep = ia3.params[i]!, h = 1e-5;
-      ia3.params[i] = keep + h;
-      const up = loss();
-      ia3.params[i] = keep - h;
-      const down = loss();
-      ia3.params[i] = keep;
-      const numeric = (up - down) / (2 * h);
+      const numeric = centralDifference(ia3.params, i, loss);
       expect(Math.abs(numeric - d[i]!), `l[${i}]: numeric ${numeric}, analytic ${d[i]}`).toBeLessThan(1e-7 + 1e-6 * Math.abs(numeric));
     }
     expect(Math.max(...d.map(Math.abs))).toBeGreaterThan(1e-4);
