@@ -14,7 +14,7 @@
 // 12), written for this course.
 
 import { Rng } from "@llm-labs/tensor";
-import { END_OF_TEXT, checkpointDir, loadTransformersTokenizer } from "@llm-labs/model";
+import { checkpointDir, generateDocuments, loadTransformersTokenizer } from "@llm-labs/model";
 
 const NAMES = ["Lily", "Tom", "Mia", "Ben", "Anna", "Leo", "Sara", "Max", "Lucy", "Sam", "Emma", "Jack"];
 const COLORS = ["red", "blue", "green", "yellow", "white", "black", "pink", "golden"];
@@ -35,15 +35,7 @@ export function qaExample(rng: Rng): string {
 
 // Examples joined by <|endoftext|>, until `minChars` characters.
 export function qaText(seed: number, minChars: number): string {
-  const rng = new Rng(seed);
-  const out: string[] = [];
-  let n = 0;
-  while (n < minChars) {
-    const e = qaExample(rng);
-    out.push(e);
-    n += e.length + END_OF_TEXT.length;
-  }
-  return out.join(END_OF_TEXT);
+  return generateDocuments(seed, minChars, qaExample);
 }
 
 // The first `count` tokens of the task text at `seed`, with the target's tokenizer.

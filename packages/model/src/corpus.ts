@@ -136,17 +136,23 @@ export function story(rng: Rng): string {
 
 export const END_OF_TEXT = "<|endoftext|>";
 
-// Stories joined by the end-of-text token, until the text has at least `minChars` characters.
-export function generateCorpus(seed: number, minChars: number): string {
+// Documents from `make`, joined by the end-of-text token, until the text has
+// at least `minChars` characters; one seeded stream draws them all.
+export function generateDocuments(seed: number, minChars: number, make: (rng: Rng) => string): string {
   const rng = new Rng(seed);
   const out: string[] = [];
   let n = 0;
   while (n < minChars) {
-    const s = story(rng);
-    out.push(s);
-    n += s.length + END_OF_TEXT.length;
+    const doc = make(rng);
+    out.push(doc);
+    n += doc.length + END_OF_TEXT.length;
   }
   return out.join(END_OF_TEXT);
+}
+
+// Stories joined by the end-of-text token: the specimen's corpus.
+export function generateCorpus(seed: number, minChars: number): string {
+  return generateDocuments(seed, minChars, story);
 }
 
 export const TRAIN_SEED = 1;

@@ -17,5 +17,5 @@ export { exportOnnx } from "./onnx-export.ts";
 export { OrtGPT } from "./ort-runner.ts";
 export { loadTransformersModel, loadTransformersTokenizer, loadTextGeneration, transformersLogits, transformersGreedy } from "./transformers-runner.ts";
 export { CHECKPOINTS_DIR, checkpointDir, namedCheckpoint, trainedCheckpoints, saveCheckpoint, saveOnnx, loadCheckpoint, weightsToSafetensors, modelFromSafetensors, generationConfig } from "./checkpoints.ts";
-export { story, generateCorpus, END_OF_TEXT, TRAIN_SEED, HELDOUT_SEED } from "./corpus.ts";
+export { story, generateCorpus, generateDocuments, END_OF_TEXT, TRAIN_SEED, HELDOUT_SEED } from "./corpus.ts";
 export { corpusTokens, heldoutTokens, trainTokens } from "./corpus-tokens.ts";
