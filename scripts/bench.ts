@@ -44,7 +44,10 @@ for (const file of chosen) {
   const rel = relative(REPO_ROOT, file);
   console.log(`\n── ${rel} ──`);
   const code = await new Promise<number>((done) => {
-    const child = spawn(process.execPath, [tsx, file], { cwd: join(file, "..", ".."), stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [tsx, file], {
+      cwd: join(file, "..", ".."),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let buf = "";
     child.stdout.on("data", (d: Buffer) => {
       process.stdout.write(d);

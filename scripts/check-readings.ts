@@ -5,7 +5,15 @@
 // in ../shared/seeds beside the repository; where they are not (CI), the check
 // reads their entries from docs/readings.json (scripts/docs/seeds.ts makes it).
 import { defaultCourse, discoverLabs, runScript, type Lab } from "@llm-labs/kit";
-import { SEEDS_DIR, SEED_LISTS, type SeedEntry, type SeedListId, loadReadings, parseSeedList, readSeedFiles } from "./docs/seeds.ts";
+import {
+  SEEDS_DIR,
+  SEED_LISTS,
+  type SeedEntry,
+  type SeedListId,
+  loadReadings,
+  parseSeedList,
+  readSeedFiles,
+} from "./docs/seeds.ts";
 
 export { SEEDS_DIR };
 
@@ -17,7 +25,9 @@ export function readSeeds(dir = SEEDS_DIR): Record<SeedListId, string> | undefin
 }
 
 export function checkReadings(labs: Lab[], seeds: Record<SeedListId, string> | SeedEntry[]): string[] {
-  const entries = Array.isArray(seeds) ? seeds : (Object.keys(seeds) as SeedListId[]).flatMap((id) => parseSeedList(seeds[id], id));
+  const entries = Array.isArray(seeds)
+    ? seeds
+    : (Object.keys(seeds) as SeedListId[]).flatMap((id) => parseSeedList(seeds[id], id));
   const problems: string[] = [];
   for (const lab of labs) {
     for (const r of lab.manifest.readings) {
@@ -27,7 +37,9 @@ export function checkReadings(labs: Lab[], seeds: Record<SeedListId, string> | S
       if (same.length === 0) {
         problems.push(`${lab.id}: "${r.title}" ${r.url} is not in the ${list} list`);
       } else if (!same.some((e) => e.title === r.title)) {
-        problems.push(`${lab.id}: ${r.url} is in the ${list} list, but not with the title "${r.title}" (the list writes "${same[0].title}")`);
+        problems.push(
+          `${lab.id}: ${r.url} is in the ${list} list, but not with the title "${r.title}" (the list writes "${same[0].title}")`,
+        );
       }
     }
   }
@@ -42,8 +54,14 @@ function main() {
   const seeds = readSeeds();
   const labs = discoverLabs(defaultCourse());
   const problems = seeds ? checkReadings(labs, seeds) : checkReadings(labs, loadReadings().entries);
-  console.log(seeds ? `seed lists: ${SEEDS_DIR}` : `no seed lists at ${SEEDS_DIR}; checking against docs/readings.json`);
+  console.log(
+    seeds ? `seed lists: ${SEEDS_DIR}` : `no seed lists at ${SEEDS_DIR}; checking against docs/readings.json`,
+  );
   for (const p of problems) console.log(`✗ ${p}`);
-  console.log(problems.length ? `${problems.length} readings are not in the seed lists` : "every seed reading is in its list");
+  console.log(
+    problems.length
+      ? `${problems.length} readings are not in the seed lists`
+      : "every seed reading is in its list",
+  );
   process.exitCode = problems.length ? 1 : 0;
 }

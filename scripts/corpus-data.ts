@@ -42,10 +42,13 @@ export function splitTokens(split: "train" | "heldout"): Uint16Array {
   }
   const tokJson = JSON.parse(readFileSync(join(TOKENIZER_DIR, "tokenizer.json"), "utf8"));
   const tok = tokenizerFromHfJson(tokJson);
-  const text = split === "train" ? generateCorpus(TRAIN_SEED, TRAIN_CHARS) : generateCorpus(HELDOUT_SEED, HELDOUT_CHARS);
+  const text =
+    split === "train" ? generateCorpus(TRAIN_SEED, TRAIN_CHARS) : generateCorpus(HELDOUT_SEED, HELDOUT_CHARS);
   const t0 = performance.now();
   const ids = Uint16Array.from(tok.encode(text, { special: "allow" }));
-  console.log(`encoded the ${split} split: ${text.length.toLocaleString()} chars → ${ids.length.toLocaleString()} tokens (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `encoded the ${split} split: ${text.length.toLocaleString()} chars → ${ids.length.toLocaleString()} tokens (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   mkdirSync(CACHE, { recursive: true });
   writeFileSync(file, Buffer.from(ids.buffer));
   return ids;

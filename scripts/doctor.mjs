@@ -7,7 +7,7 @@
 // Plain JavaScript with no dependencies, because its first job is to notice
 // that the dependencies are missing. Once the install looks complete it runs
 // the deeper checks (ONNX Runtime, the models, each lab's code) in TypeScript
-// through tsx: packages/kit/src/doctor/deep.ts.
+// through tsx: scripts/doctor-deep.ts.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -27,29 +27,53 @@ function report(ok, text, fix) {
 }
 
 // ---- semver, as much as an "engines" field needs: ">=20.19", "^20.19.0 || >=22", "20.x"
-const parseVersion = (v) => v.replace(/^v/, "").split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : 0)).concat([0, 0, 0]).slice(0, 3);
+const parseVersion = (v) =>
+  v
+    .replace(/^v/, "")
+    .split(".")
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : 0))
+    .concat([0, 0, 0])
+    .slice(0, 3);
 const compare = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
 function satisfies(version, range) {
   const v = parseVersion(version);
   return range.split("||").some((alt) =>
-    alt.trim().split(/\s+/).filter(Boolean).every((c) => {
-      const m = /^(>=|<=|>|<|=|\^|~)?v?([\dx*]+(?:\.[\dx*]+){0,2})$/.exec(c);
-      if (!m) return false;
-      const parts = m[2].split(".");
-      const given = parts.filter((p) => /^\d+$/.test(p)).length;
-      const w = parseVersion(m[2].replace(/[x*]/g, "0"));
-      const d = compare(v, w);
-      switch (m[1]) {
-        case ">=": return d >= 0;
-        case ">": return d > 0;
-        case "<=": return d <= 0;
-        case "<": return d < 0;
-        case "^": return d >= 0 && (w[0] > 0 ? v[0] === w[0] : w[1] > 0 ? v[0] === 0 && v[1] === w[1] : v[0] === 0 && v[1] === 0 && v[2] === w[2]);
-        case "~": return d >= 0 && v[0] === w[0] && (given < 2 || v[1] === w[1]);
-        default: return v.slice(0, given).every((x, i) => x === w[i]); // "20", "20.19", "=20.19.1", "20.x"
-      }
-    }),
+    alt
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((c) => {
+        const m = /^(>=|<=|>|<|=|\^|~)?v?([\dx*]+(?:\.[\dx*]+){0,2})$/.exec(c);
+        if (!m) return false;
+        const parts = m[2].split(".");
+        const given = parts.filter((p) => /^\d+$/.test(p)).length;
+        const w = parseVersion(m[2].replace(/[x*]/g, "0"));
+        const d = compare(v, w);
+        switch (m[1]) {
+          case ">=":
+            return d >= 0;
+          case ">":
+            return d > 0;
+          case "<=":
+            return d <= 0;
+          case "<":
+            return d < 0;
+          case "^":
+            return (
+              d >= 0 &&
+              (w[0] > 0
+                ? v[0] === w[0]
+                : w[1] > 0
+                  ? v[0] === 0 && v[1] === w[1]
+                  : v[0] === 0 && v[1] === 0 && v[2] === w[2])
+            );
+          case "~":
+            return d >= 0 && v[0] === w[0] && (given < 2 || v[1] === w[1]);
+          default:
+            return v.slice(0, given).every((x, i) => x === w[i]); // "20", "20.19", "=20.19.1", "20.x"
+        }
+      }),
   );
 }
 
@@ -66,7 +90,11 @@ function readJson(path) {
 function checkInstall(root) {
   const lock = readJson(join(root, "package-lock.json"));
   if (!lock?.packages) {
-    report(false, "package-lock.json is missing or unreadable", "restore it (`git checkout -- package-lock.json`, or a fresh copy of the course), then run `npm install`");
+    report(
+      false,
+      "package-lock.json is missing or unreadable",
+      "restore it (`git checkout -- package-lock.json`, or a fresh copy of the course), then run `npm install`",
+    );
     return;
   }
   const missing = [];
@@ -86,19 +114,39 @@ function checkInstall(root) {
     if (got !== entry.version) wrong.push(`${name} ${got ?? "(unreadable)"} instead of ${entry.version}`);
   }
   const list = (xs) => xs.slice(0, 3).join(", ") + (xs.length > 3 ? ` and ${xs.length - 3} more` : "");
-  if (missing.length) report(false, `the install is incomplete: ${missing.length} of ${total} packages are missing (${list(missing)})`, "run `npm install`");
-  if (wrong.length) report(false, `node_modules does not match package-lock.json: ${list(wrong)}`, "run `npm install` (or `npm ci` for an exact copy of the lockfile)");
-  if (!missing.length && !wrong.length) report(true, `node_modules matches package-lock.json (${total} packages)`);
+  if (missing.length)
+    report(
+      false,
+      `the install is incomplete: ${missing.length} of ${total} packages are missing (${list(missing)})`,
+      "run `npm install`",
+    );
+  if (wrong.length)
+    report(
+      false,
+      `node_modules does not match package-lock.json: ${list(wrong)}`,
+      "run `npm install` (or `npm ci` for an exact copy of the lockfile)",
+    );
+  if (!missing.length && !wrong.length)
+    report(true, `node_modules matches package-lock.json (${total} packages)`);
 }
 
 // The deeper checks print one JSON line each; show them as they come.
 function deepChecks(root) {
   const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
-  const deep = join(root, "packages", "kit", "src", "doctor", "deep.ts");
+  const deep = join(root, "scripts", "doctor-deep.ts");
   if (!existsSync(tsx)) return report(false, "tsx is missing from node_modules", "run `npm install`");
-  if (!existsSync(deep)) return report(false, `${deep} is missing`, "restore packages/kit from the course (`git checkout -- packages/kit`)");
+  if (!existsSync(deep))
+    return report(
+      false,
+      `${deep} is missing`,
+      "restore packages/kit from the course (`git checkout -- packages/kit`)",
+    );
   return new Promise((done) => {
-    const child = spawn(process.execPath, [tsx, deep, root], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [tsx, deep, root], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     const timer = setTimeout(() => child.kill(), 120_000);
     let stderr = "";
     let lines = 0;
@@ -116,8 +164,17 @@ function deepChecks(root) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (code !== 0 || lines === 0) {
-        const why = signal ? `stopped after 120 s (${signal})` : stderr.trim().split("\n").find((x) => /Error|error/.test(x)) ?? `exit code ${code}`;
-        report(false, `the deeper checks did not finish: ${why}`, "run `npm install`; if this stays, send this output to your teacher");
+        const why = signal
+          ? `stopped after 120 s (${signal})`
+          : (stderr
+              .trim()
+              .split("\n")
+              .find((x) => /Error|error/.test(x)) ?? `exit code ${code}`);
+        report(
+          false,
+          `the deeper checks did not finish: ${why}`,
+          "run `npm install`; if this stays, send this output to your teacher",
+        );
       }
       done();
     });
@@ -125,8 +182,13 @@ function deepChecks(root) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { root: { type: "string" }, quick: { type: "boolean" } }, strict: true });
-  const root = resolve(values.root ?? process.env.LLM_LABS_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), ".."));
+  const { values } = parseArgs({
+    options: { root: { type: "string" }, quick: { type: "boolean" } },
+    strict: true,
+  });
+  const root = resolve(
+    values.root ?? process.env.LLM_LABS_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), ".."),
+  );
   const t0 = Date.now();
   console.log(dim(`checking ${root}`));
 
@@ -139,7 +201,12 @@ async function main() {
   const node = process.versions.node;
   if (!range) report(true, `Node ${node}`);
   else if (satisfies(node, range)) report(true, `Node ${node} (the course needs ${range})`);
-  else report(false, `Node ${node} is too old for the course (it needs ${range})`, `install a newer Node from https://nodejs.org/ (or \`nvm install 20\`), then run \`npm install\` again`);
+  else
+    report(
+      false,
+      `Node ${node} is too old for the course (it needs ${range})`,
+      `install a newer Node from https://nodejs.org/ (or \`nvm install 20\`), then run \`npm install\` again`,
+    );
 
   if (!existsSync(join(root, "node_modules"))) {
     report(false, "node_modules is missing", "run `npm install`");
@@ -151,7 +218,13 @@ async function main() {
     else await deepChecks(root);
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  console.log(failures ? red(`\n${failures} problem${failures === 1 ? "" : "s"}: fix the ✗ lines above, then run \`npm run doctor\` again (${secs} s)`) : green(`\nall green: this machine is ready for the course (${secs} s)`));
+  console.log(
+    failures
+      ? red(
+          `\n${failures} problem${failures === 1 ? "" : "s"}: fix the ✗ lines above, then run \`npm run doctor\` again (${secs} s)`,
+        )
+      : green(`\nall green: this machine is ready for the course (${secs} s)`),
+  );
 }
 
 main().then(

@@ -5,11 +5,20 @@
 // Runtime and from transformers.js (loading the folder) must agree to 1e-4.
 
 import { join } from "node:path";
-import { checkpointDir, loadCheckpoint, loadTransformersModel, loadTransformersTokenizer, logits, OrtGPT, saveOnnx, transformersLogits } from "@llm-labs/model";
+import {
+  checkpointDir,
+  loadCheckpoint,
+  loadTransformersModel,
+  loadTransformersTokenizer,
+  logits,
+  OrtGPT,
+  saveOnnx,
+  transformersLogits,
+} from "@llm-labs/model";
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
 
@@ -18,7 +27,10 @@ export async function exportCheckpoint(name: string): Promise<void> {
   const model = loadCheckpoint(dir);
   const path = saveOnnx(dir, model);
   const tok = await loadTransformersTokenizer(dir);
-  const prompt: number[] = tok.encode("Once upon a time, there was a brave panda named Lily. 从前，有一只勇敢的熊猫", { add_special_tokens: false });
+  const prompt: number[] = tok.encode(
+    "Once upon a time, there was a brave panda named Lily. 从前，有一只勇敢的熊猫",
+    { add_special_tokens: false },
+  );
   const ts = logits(model, [prompt]);
   const ort = await OrtGPT.load(model.config, path);
   const viaOrt = (await ort.step(prompt, 1, ort.emptyCache(1))).logits;
@@ -26,8 +38,11 @@ export async function exportCheckpoint(name: string): Promise<void> {
   const tf = await loadTransformersModel(dir);
   const viaTf = await transformersLogits(tf, prompt);
   await tf.dispose();
-  const dOrt = maxAbsDiff(ts, viaOrt), dTf = maxAbsDiff(ts, viaTf);
-  console.log(`${name}: wrote ${join("checkpoints", name, "onnx", "model.onnx")}; ${prompt.length}-token prompt, max |logits diff|: TS vs ORT ${dOrt.toExponential(2)}, TS vs transformers.js ${dTf.toExponential(2)}`);
+  const dOrt = maxAbsDiff(ts, viaOrt);
+  const dTf = maxAbsDiff(ts, viaTf);
+  console.log(
+    `${name}: wrote ${join("checkpoints", name, "onnx", "model.onnx")}; ${prompt.length}-token prompt, max |logits diff|: TS vs ORT ${dOrt.toExponential(2)}, TS vs transformers.js ${dTf.toExponential(2)}`,
+  );
   if (!(dOrt < 1e-4 && dTf < 1e-4)) throw new Error(`${name}: the runtimes disagree by more than 1e-4`);
 }
 

@@ -20,8 +20,18 @@ for (const name of ["draft", "target"]) {
   const macs = c.n_layer * 12 * c.n_embd ** 2 + c.n_embd * c.vocab_size;
   const t0 = performance.now();
   const loss = heldoutLoss(model, heldout);
-  console.error(`${name}: scored ${heldout.length.toLocaleString()} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  rows.push([`${name} (${c.n_layer}×${c.n_embd}, ${(countParams(c) / 1e6).toFixed(2)}M params)`, macs.toLocaleString(), c.n_positions, loss.toFixed(3), Math.exp(loss).toFixed(2)]);
+  console.error(
+    `${name}: scored ${heldout.length.toLocaleString()} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  rows.push([
+    `${name} (${c.n_layer}×${c.n_embd}, ${(countParams(c) / 1e6).toFixed(2)}M params)`,
+    macs.toLocaleString(),
+    c.n_positions,
+    loss.toFixed(3),
+    Math.exp(loss).toFixed(2),
+  ]);
 }
-console.log(`held-out split: ${heldout.length.toLocaleString()} tokens (corpus seed 2), vocabulary ${VOCAB_SIZE}\n`);
+console.log(
+  `held-out split: ${heldout.length.toLocaleString()} tokens (corpus seed 2), vocabulary ${VOCAB_SIZE}\n`,
+);
 console.log(table(["model", "MACs/token", "context", "loss (nats/token)", "perplexity"], rows));

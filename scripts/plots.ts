@@ -12,18 +12,36 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, UserError, defaultCourse, discoverLabs, findLab, parseFlags, runScript, type Lab } from "@llm-labs/kit";
+import {
+  REPO_ROOT,
+  UserError,
+  defaultCourse,
+  discoverLabs,
+  findLab,
+  parseFlags,
+  runScript,
+  type Lab,
+} from "@llm-labs/kit";
 
 function snapshot(lab: Lab): Map<string, string> {
   const dir = join(lab.dir, "plots");
   const out = new Map<string, string>();
   if (!existsSync(dir)) return out;
-  for (const f of readdirSync(dir).sort()) if (f.endsWith(".svg")) out.set(f, createHash("sha256").update(readFileSync(join(dir, f))).digest("hex"));
+  for (const f of readdirSync(dir).sort())
+    if (f.endsWith(".svg"))
+      out.set(
+        f,
+        createHash("sha256")
+          .update(readFileSync(join(dir, f)))
+          .digest("hex"),
+      );
   return out;
 }
 
 function runPlots(lab: Lab): { how: string; ok: boolean } {
-  const pkg = JSON.parse(readFileSync(join(lab.dir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(lab.dir, "package.json"), "utf8")) as {
+    scripts?: Record<string, string>;
+  };
   if (pkg.scripts?.plots) {
     const r = spawnSync("npm", ["run", "plots", "--silent"], { cwd: lab.dir, stdio: "inherit" });
     return { how: "its plots script", ok: r.status === 0 };
@@ -62,7 +80,11 @@ export function regeneratePlots(labs: Lab[]): PlotsReport {
 }
 
 function main() {
-  const { values } = parseFlags(process.argv.slice(2), { lab: { type: "string" } }, "npm run plots [-- --lab <id>]");
+  const { values } = parseFlags(
+    process.argv.slice(2),
+    { lab: { type: "string" } },
+    "npm run plots [-- --lab <id>]",
+  );
   const labsDir = process.env.LLM_LABS_LABS_DIR;
   const all = discoverLabs(labsDir ? { ...defaultCourse(), labsDir } : defaultCourse());
   const labs = values.lab ? [findLab(all, values.lab)] : all;

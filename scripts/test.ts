@@ -1,4 +1,5 @@
 // npm test: everything CI checks, in the order a failure is cheapest to read.
+//   0. every source file is formatted (Biome, biome.json; `npm run format` fixes it)
 //   1. typecheck every package, lab and script (one tsc program, tsconfig.json)
 //   2. every test of every package and lab (one vitest run)
 //   3. the exercise verifier (every region is caught by its tests)
@@ -10,10 +11,22 @@ import { REPO_ROOT } from "@llm-labs/kit";
 import { verifyAll } from "./verify-exercises.ts";
 
 const bin = (name: string) => join(REPO_ROOT, "node_modules", ".bin", name);
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1", DO_NOT_TRACK: "1" };
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: "1",
+  TURBO_NO_UPDATE_NOTIFIER: "1",
+  DO_NOT_TRACK: "1",
+};
 const failures: string[] = [];
 
-console.log("── typecheck ──");
+console.log("── format ──");
+const fmt = spawnSync(bin("biome"), ["format", "."], { cwd: REPO_ROOT, stdio: "inherit", env });
+if (fmt.status !== 0) {
+  failures.push("format");
+  console.log("Some files are not formatted: npm run format rewrites them (it changes layout only).");
+}
+
+console.log("\n── typecheck ──");
 const tc = spawnSync(bin("tsc"), ["-p", "tsconfig.json"], { cwd: REPO_ROOT, stdio: "inherit", env });
 if (tc.status !== 0) failures.push("typecheck");
 
@@ -25,7 +38,11 @@ rmSync(report, { force: true });
 // --no-isolate: test files that one worker runs share loaded modules (the
 // tensor, model and onnx packages, ONNX Runtime) instead of loading them once
 // per file; no test keeps state at module level. 101 s → 78 s on 2 cores.
-const vt = spawnSync(bin("vitest"), ["run", "--no-isolate", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], { cwd: REPO_ROOT, stdio: "inherit", env });
+const vt = spawnSync(
+  bin("vitest"),
+  ["run", "--no-isolate", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+  { cwd: REPO_ROOT, stdio: "inherit", env },
+);
 let passed = 0;
 let failed = 0;
 try {

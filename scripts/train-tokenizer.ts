@@ -11,11 +11,19 @@ import { join } from "node:path";
 import { trainBpe, tokenizerToHfJson } from "@llm-labs/lab-tokenizers";
 import { progressBar } from "@llm-labs/kit";
 import { TOKENIZER_DIR, VOCAB_SIZE, TOKENIZER_TRAIN_CHARS, tokenizerConfig } from "./corpus-data.ts";
-import { END_OF_TEXT, generateCorpus, HELDOUT_SEED, loadTransformersTokenizer, TRAIN_SEED } from "@llm-labs/model";
+import {
+  END_OF_TEXT,
+  generateCorpus,
+  HELDOUT_SEED,
+  loadTransformersTokenizer,
+  TRAIN_SEED,
+} from "@llm-labs/model";
 
 export async function trainTokenizer(): Promise<void> {
   const text = generateCorpus(TRAIN_SEED, TOKENIZER_TRAIN_CHARS);
-  console.log(`training byte-level BPE on ${text.length.toLocaleString()} characters of the train split, vocab ${VOCAB_SIZE}`);
+  console.log(
+    `training byte-level BPE on ${text.length.toLocaleString()} characters of the train split, vocab ${VOCAB_SIZE}`,
+  );
   const bar = progressBar({ total: VOCAB_SIZE - 257, label: "merges" });
   const { tokenizer } = trainBpe(text, {
     vocabSize: VOCAB_SIZE,
@@ -25,9 +33,17 @@ export async function trainTokenizer(): Promise<void> {
   });
   bar.done();
   mkdirSync(TOKENIZER_DIR, { recursive: true });
-  writeFileSync(join(TOKENIZER_DIR, "tokenizer.json"), JSON.stringify(tokenizerToHfJson(tokenizer), null, 1) + "\n");
-  writeFileSync(join(TOKENIZER_DIR, "tokenizer_config.json"), JSON.stringify(tokenizerConfig(), null, 2) + "\n");
-  console.log(`wrote ${TOKENIZER_DIR}/tokenizer.json (${tokenizer.vocabSize} tokens, "${END_OF_TEXT}" = ${VOCAB_SIZE - 1})`);
+  writeFileSync(
+    join(TOKENIZER_DIR, "tokenizer.json"),
+    JSON.stringify(tokenizerToHfJson(tokenizer), null, 1) + "\n",
+  );
+  writeFileSync(
+    join(TOKENIZER_DIR, "tokenizer_config.json"),
+    JSON.stringify(tokenizerConfig(), null, 2) + "\n",
+  );
+  console.log(
+    `wrote ${TOKENIZER_DIR}/tokenizer.json (${tokenizer.vocabSize} tokens, "${END_OF_TEXT}" = ${VOCAB_SIZE - 1})`,
+  );
 
   // The file must mean the same thing to an independent implementation: encode
   // the held-out split with lab 01's tokenizer and with transformers.js's.
@@ -36,7 +52,9 @@ export async function trainTokenizer(): Promise<void> {
   const tf = await loadTransformersTokenizer(TOKENIZER_DIR);
   const theirs: number[] = tf.encode(held, { add_special_tokens: false });
   const same = ours.length === theirs.length && ours.every((id, i) => id === theirs[i]);
-  console.log(`held-out split (${held.length.toLocaleString()} chars): lab 01 → ${ours.length.toLocaleString()} tokens, transformers.js → ${theirs.length.toLocaleString()}, identical: ${same}`);
+  console.log(
+    `held-out split (${held.length.toLocaleString()} chars): lab 01 → ${ours.length.toLocaleString()} tokens, transformers.js → ${theirs.length.toLocaleString()}, identical: ${same}`,
+  );
   if (!same) throw new Error("lab 01's tokenizer and transformers.js disagree on the held-out split");
 }
 

@@ -8,8 +8,26 @@
 
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError, intFlag, parseFlags, progressBar, runScript, sparkline, svgLinePlot, writeSvg } from "@llm-labs/kit";
-import { type TrainConfig, checkpointDir, countParams, createGPT, heldoutLoss, makeConfig, saveCheckpoint, train } from "@llm-labs/model";
+import {
+  UserError,
+  intFlag,
+  parseFlags,
+  progressBar,
+  runScript,
+  sparkline,
+  svgLinePlot,
+  writeSvg,
+} from "@llm-labs/kit";
+import {
+  type TrainConfig,
+  checkpointDir,
+  countParams,
+  createGPT,
+  heldoutLoss,
+  makeConfig,
+  saveCheckpoint,
+  train,
+} from "@llm-labs/model";
 import { splitTokens, TOKENIZER_DIR, VOCAB_SIZE } from "./corpus-data.ts";
 import { trainTokenizer } from "./train-tokenizer.ts";
 
@@ -17,14 +35,39 @@ import { trainTokenizer } from "./train-tokenizer.ts";
 // development machine (see packages/model/README.md): the target trains in
 // about 28 minutes (≈ 365 tok/s), the draft in 6; the draft is ~5.6× cheaper per token (forward multiply-adds:
 // target 4·12·128² + 128·1024 ≈ 918k, draft 2·12·64² + 64·1024 ≈ 164k).
-export const PRESETS: Record<string, { model: { n_layer: number; n_head: number; n_embd: number }; train: TrainConfig }> = {
+export const PRESETS: Record<
+  string,
+  { model: { n_layer: number; n_head: number; n_embd: number }; train: TrainConfig }
+> = {
   target: {
     model: { n_layer: 4, n_head: 4, n_embd: 128 },
-    train: { seed: 1234, batchSize: 4, seqLen: 128, accum: 2, steps: 600, maxLr: 3e-3, minLr: 3e-4, warmup: 30, weightDecay: 0.1, gradClip: 1 },
+    train: {
+      seed: 1234,
+      batchSize: 4,
+      seqLen: 128,
+      accum: 2,
+      steps: 600,
+      maxLr: 3e-3,
+      minLr: 3e-4,
+      warmup: 30,
+      weightDecay: 0.1,
+      gradClip: 1,
+    },
   },
   draft: {
     model: { n_layer: 2, n_head: 2, n_embd: 64 },
-    train: { seed: 1234, batchSize: 4, seqLen: 128, accum: 2, steps: 420, maxLr: 4e-3, minLr: 4e-4, warmup: 30, weightDecay: 0.1, gradClip: 1 },
+    train: {
+      seed: 1234,
+      batchSize: 4,
+      seqLen: 128,
+      accum: 2,
+      steps: 420,
+      maxLr: 4e-3,
+      minLr: 4e-4,
+      warmup: 30,
+      weightDecay: 0.1,
+      gradClip: 1,
+    },
   },
 };
 
@@ -32,11 +75,18 @@ const N_POSITIONS = 128;
 
 async function main(): Promise<void> {
   const usage = `npm run train -- --model <tokenizer|${Object.keys(PRESETS).join("|")}> [--steps N] [--seed N]`;
-  const { values } = parseFlags(process.argv.slice(2), { model: { type: "string" }, steps: { type: "string" }, seed: { type: "string" } }, usage);
+  const { values } = parseFlags(
+    process.argv.slice(2),
+    { model: { type: "string" }, steps: { type: "string" }, seed: { type: "string" } },
+    usage,
+  );
   const name = values.model;
   if (name === "tokenizer") return await trainTokenizer();
   const preset = name ? PRESETS[name] : undefined;
-  if (!name || !preset) throw new UserError(`--model must be one of tokenizer, ${Object.keys(PRESETS).join(", ")}; got ${JSON.stringify(name ?? "nothing")}; usage: ${usage}`);
+  if (!name || !preset)
+    throw new UserError(
+      `--model must be one of tokenizer, ${Object.keys(PRESETS).join(", ")}; got ${JSON.stringify(name ?? "nothing")}; usage: ${usage}`,
+    );
   const cfg: TrainConfig = { ...preset.train };
   cfg.steps = intFlag("steps", values.steps, { min: 1 }) ?? cfg.steps;
   cfg.seed = intFlag("seed", values.seed) ?? cfg.seed;
@@ -54,7 +104,8 @@ async function main(): Promise<void> {
 
   const dir = checkpointDir(name);
   mkdirSync(dir, { recursive: true });
-  for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileSync(join(TOKENIZER_DIR, f), join(dir, f));
+  for (const f of ["tokenizer.json", "tokenizer_config.json"])
+    copyFileSync(join(TOKENIZER_DIR, f), join(dir, f));
   const bar = progressBar({ total: cfg.steps, label: name });
   const t0 = performance.now();
   const points: [number, number][] = [];
@@ -63,9 +114,14 @@ async function main(): Promise<void> {
     smooth = Number.isNaN(smooth) ? s.loss : 0.9 * smooth + 0.1 * s.loss;
     points.push([s.step + 1, s.loss]);
     const secs = (performance.now() - t0) / 1000;
-    bar.tick(1, `loss ${smooth.toFixed(3)}  lr ${s.lr.toExponential(1)}  ${Math.round(s.tokens / secs)} tok/s`);
+    bar.tick(
+      1,
+      `loss ${smooth.toFixed(3)}  lr ${s.lr.toExponential(1)}  ${Math.round(s.tokens / secs)} tok/s`,
+    );
     if (!process.stderr.isTTY && (s.step + 1) % 20 === 0) {
-      console.log(`step ${s.step + 1}/${cfg.steps} loss ${smooth.toFixed(3)} lr ${s.lr.toExponential(2)} ${Math.round(s.tokens / secs)} tok/s ${secs.toFixed(0)} s`);
+      console.log(
+        `step ${s.step + 1}/${cfg.steps} loss ${smooth.toFixed(3)} lr ${s.lr.toExponential(2)} ${Math.round(s.tokens / secs)} tok/s ${secs.toFixed(0)} s`,
+      );
     }
     if ((s.step + 1) % 100 === 0) saveCheckpoint(dir, model); // survive an interrupted run
   });
@@ -73,19 +129,40 @@ async function main(): Promise<void> {
   bar.done();
   const tokens = cfg.steps * perStep;
 
-  saveCheckpoint(dir, model, { trained_by: "scripts/train.ts", steps: String(cfg.steps), seed: String(cfg.seed) });
-  writeSvg(join(dir, "loss.svg"), svgLinePlot({ title: `training loss, ${name}`, xLabel: "step", yLabel: "cross-entropy (nats)", series: [{ name, points }] }));
+  saveCheckpoint(dir, model, {
+    trained_by: "scripts/train.ts",
+    steps: String(cfg.steps),
+    seed: String(cfg.seed),
+  });
+  writeSvg(
+    join(dir, "loss.svg"),
+    svgLinePlot({
+      title: `training loss, ${name}`,
+      xLabel: "step",
+      yLabel: "cross-entropy (nats)",
+      series: [{ name, points }],
+    }),
+  );
 
   const evalLoss = heldoutLoss(model, heldout, N_POSITIONS);
   const log = {
-    model: name, parameters: countParams(config), ...cfg, tokens, seconds: Math.round(seconds),
-    tokens_per_second: Math.round(tokens / seconds), final_train_loss: points.slice(-20).reduce((a, p) => a + p[1], 0) / Math.min(20, points.length),
-    heldout_loss: evalLoss, heldout_perplexity: Math.exp(evalLoss), node: process.version,
+    model: name,
+    parameters: countParams(config),
+    ...cfg,
+    tokens,
+    seconds: Math.round(seconds),
+    tokens_per_second: Math.round(tokens / seconds),
+    final_train_loss: points.slice(-20).reduce((a, p) => a + p[1], 0) / Math.min(20, points.length),
+    heldout_loss: evalLoss,
+    heldout_perplexity: Math.exp(evalLoss),
+    node: process.version,
   };
   writeFileSync(join(dir, "training.json"), JSON.stringify(log, null, 2) + "\n");
   const every = Math.max(1, Math.ceil(points.length / 60)); // one character per `every` steps
   console.log(sparkline(points.filter((_, i) => i % every === 0).map((p) => p[1])));
-  console.log(`${name}: ${tokens.toLocaleString()} tokens in ${seconds.toFixed(0)} s (${log.tokens_per_second} tok/s); held-out loss ${evalLoss.toFixed(3)}, perplexity ${Math.exp(evalLoss).toFixed(2)}`);
+  console.log(
+    `${name}: ${tokens.toLocaleString()} tokens in ${seconds.toFixed(0)} s (${log.tokens_per_second} tok/s); held-out loss ${evalLoss.toFixed(3)}, perplexity ${Math.exp(evalLoss).toFixed(2)}`,
+  );
 
   // The ONNX graph (written by scripts/export-onnx.ts, which also runs alone).
   const { exportCheckpoint } = await import("./export-onnx.ts");

@@ -5,9 +5,20 @@
 // packages/kit/src/exercise/verify.ts for the rules.
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { UserError, defaultCourse, discoverLabs, findLab, makeLimit, verifyLab, type LabVerdict } from "@llm-labs/kit";
+import {
+  UserError,
+  defaultCourse,
+  discoverLabs,
+  findLab,
+  makeLimit,
+  verifyLab,
+  type LabVerdict,
+} from "@llm-labs/kit";
 
-export async function verifyAll(labIds: string[] = [], opts: { solutionAlreadyPassed?: boolean } = {}): Promise<{ verdicts: LabVerdict[]; caught: number; uncaught: number }> {
+export async function verifyAll(
+  labIds: string[] = [],
+  opts: { solutionAlreadyPassed?: boolean } = {},
+): Promise<{ verdicts: LabVerdict[]; caught: number; uncaught: number }> {
   const course = defaultCourse();
   const all = discoverLabs(course);
   const labs = labIds.length ? labIds.map((id) => findLab(all, id)) : all;
@@ -16,16 +27,24 @@ export async function verifyAll(labIds: string[] = [], opts: { solutionAlreadyPa
   // than computing (on 2 cores: 89 s with two at a time, 63 s with three, 64
   // with four). Each lab's lines are printed as a block, in order.
   const limit = makeLimit(cpus().length + 1);
-  const running = labs.map((lab) => verifyLab(course, lab, { limit, solutionAlreadyPassed: opts.solutionAlreadyPassed }));
+  const running = labs.map((lab) =>
+    verifyLab(course, lab, { limit, solutionAlreadyPassed: opts.solutionAlreadyPassed }),
+  );
   // A lab that throws is reported when its turn to print comes, not before.
   for (const r of running) r.catch(() => {});
   const verdicts: LabVerdict[] = [];
   for (const [i, lab] of labs.entries()) {
     const v = await running[i];
-    console.log(`verify ${lab.id}: ${opts.solutionAlreadyPassed ? "" : "solution, then "}${lab.manifest.exercises.length} exercises, every region stubbed`);
-    for (const r of v.regions) console.log(`  ${r.caught ? "✓" : "✗"} ${r.exercise.padEnd(24)} ${r.where.padEnd(28)} ${r.detail}${r.batched ? "" : " (alone)"}`);
+    console.log(
+      `verify ${lab.id}: ${opts.solutionAlreadyPassed ? "" : "solution, then "}${lab.manifest.exercises.length} exercises, every region stubbed`,
+    );
+    for (const r of v.regions)
+      console.log(
+        `  ${r.caught ? "✓" : "✗"} ${r.exercise.padEnd(24)} ${r.where.padEnd(28)} ${r.detail}${r.batched ? "" : " (alone)"}`,
+      );
     for (const p of v.problems) console.log(`  ✗ ${p}`);
-    if (!opts.solutionAlreadyPassed) console.log(`  solution: ${v.solutionPassed} tests pass, ${v.solutionFailed} fail`);
+    if (!opts.solutionAlreadyPassed)
+      console.log(`  solution: ${v.solutionPassed} tests pass, ${v.solutionFailed} fail`);
     verdicts.push(v);
   }
   const regions = verdicts.flatMap((v) => v.regions);

@@ -23,7 +23,8 @@ import { UserError } from "@llm-labs/kit";
 
 class ModuleRouter extends KindRouter {
   protected override getPageKind(target: RouterTarget): PageKind | undefined {
-    if (target instanceof Reflection && target.kindOf(ReflectionKind.Project | ReflectionKind.Module)) return PageKind.Reflection;
+    if (target instanceof Reflection && target.kindOf(ReflectionKind.Project | ReflectionKind.Module))
+      return PageKind.Reflection;
     return undefined;
   }
 }
@@ -34,13 +35,24 @@ class CourseContext extends DefaultThemeRenderContext {
     JSX.createElement(
       JSX.Fragment,
       null,
-      mod.hasComment() ? JSX.createElement("section", { class: "tsd-panel tsd-comment" }, this.commentSummary(mod), this.commentTags(mod)) : null,
+      mod.hasComment()
+        ? JSX.createElement(
+            "section",
+            { class: "tsd-panel tsd-comment" },
+            this.commentSummary(mod),
+            this.commentTags(mod),
+          )
+        : null,
       this.index(mod),
       this.members(mod),
     );
   // A way back to the course from every API page.
   override sidebarLinks = () =>
-    JSX.createElement("nav", { id: "tsd-sidebar-links", class: "tsd-navigation" }, JSX.createElement("a", { href: this.relativeURL("../index.html") }, "← LLM Labs course"));
+    JSX.createElement(
+      "nav",
+      { id: "tsd-sidebar-links", class: "tsd-navigation" },
+      JSX.createElement("a", { href: this.relativeURL("../index.html") }, "← LLM Labs course"),
+    );
 }
 
 class CourseTheme extends DefaultTheme {
@@ -59,7 +71,11 @@ export interface ApiResult {
   ms: number;
 }
 
-export async function buildApi(entries: ApiEntry[], outDir: string, opts: { tsconfig: string; favicon: string }): Promise<ApiResult> {
+export async function buildApi(
+  entries: ApiEntry[],
+  outDir: string,
+  opts: { tsconfig: string; favicon: string },
+): Promise<ApiResult> {
   const start = Date.now();
   const app = await Application.bootstrapWithPlugins({
     entryPoints: entries.map((e) => e.file),
@@ -79,20 +95,27 @@ export async function buildApi(entries: ApiEntry[], outDir: string, opts: { tsco
   app.renderer.defineRouter("course-modules", ModuleRouter);
   app.renderer.defineTheme("course", CourseTheme);
   const project = await app.convert();
-  if (!project || app.logger.hasErrors()) throw new UserError("typedoc could not read the packages' and labs' src/index.ts (see its messages above)");
+  if (!project || app.logger.hasErrors())
+    throw new UserError(
+      "typedoc could not read the packages' and labs' src/index.ts (see its messages above)",
+    );
 
   // Typedoc names a module by its path ("labs/01-tokenizers/src"); a learner knows the package name.
   const byFolder = new Map(entries.map((e) => [join(e.file, "..", ".."), e.name]));
   const modules = project.children ?? [];
   for (const m of modules) {
-    const hit = [...byFolder.entries()].find(([folder]) => folder.endsWith(`/${m.name.replace(/\/src$/, "")}`));
+    const hit = [...byFolder.entries()].find(([folder]) =>
+      folder.endsWith(`/${m.name.replace(/\/src$/, "")}`),
+    );
     if (hit) m.name = hit[1];
   }
   const pages = new Map<string, string>();
   app.renderer.on(PageEvent.END, (e: PageEvent<RouterTarget>) => {
-    if (e.model instanceof Reflection && e.model.kindOf(ReflectionKind.Module)) pages.set(e.model.name, e.url);
+    if (e.model instanceof Reflection && e.model.kindOf(ReflectionKind.Module))
+      pages.set(e.model.name, e.url);
   });
   await app.generateDocs(project, outDir);
-  if (app.logger.hasErrors()) throw new UserError("typedoc could not write the API pages (see its messages above)");
+  if (app.logger.hasErrors())
+    throw new UserError("typedoc could not write the API pages (see its messages above)");
   return { pages, ms: Date.now() - start };
 }

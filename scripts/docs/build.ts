@@ -29,7 +29,12 @@ async function main() {
   const usage = "npm run docs [-- --out <dir>] [--labs <dir>] [--no-api] [--import-readings]";
   const { values } = parseFlags(
     process.argv.slice(2),
-    { out: { type: "string" }, labs: { type: "string" }, "no-api": { type: "boolean" }, "import-readings": { type: "boolean" } },
+    {
+      out: { type: "string" },
+      labs: { type: "string" },
+      "no-api": { type: "boolean" },
+      "import-readings": { type: "boolean" },
+    },
     usage,
   );
   if (values["import-readings"]) console.log(importReadings());

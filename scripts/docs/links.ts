@@ -31,7 +31,12 @@ export function htmlPages(dir: string): string[] {
 }
 
 function decodeAttr(v: string): string {
-  return v.replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
+  return v
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
 }
 
 function safeDecode(s: string): string {
@@ -72,7 +77,11 @@ export function checkLinks(siteDir: string): LinkReport {
       const pathPart = (hash < 0 ? href : href.slice(0, hash)).replace(/\?.*$/, "");
       const frag = hash < 0 ? "" : safeDecode(href.slice(hash + 1));
       if (pathPart.startsWith("/")) {
-        report.broken.push({ page, href, why: "a root-absolute link breaks when the site is opened from disk or served under a path" });
+        report.broken.push({
+          page,
+          href,
+          why: "a root-absolute link breaks when the site is opened from disk or served under a path",
+        });
         continue;
       }
       let target = pathPart === "" ? page : join(dirname(page), safeDecode(pathPart)).split(sep).join("/");
@@ -81,7 +90,8 @@ export function checkLinks(siteDir: string): LinkReport {
         continue;
       }
       const abs = join(siteDir, target);
-      if (existsSync(abs) && statSync(abs).isDirectory()) target = join(target, "index.html").split(sep).join("/");
+      if (existsSync(abs) && statSync(abs).isDirectory())
+        target = join(target, "index.html").split(sep).join("/");
       if (!existsSync(join(siteDir, target))) {
         report.broken.push({ page, href, why: `no file ${target}` });
         continue;
@@ -95,6 +105,8 @@ export function checkLinks(siteDir: string): LinkReport {
 }
 
 export function formatExternal(external: Map<string, Set<string>>): string {
-  const lines = [...external.keys()].sort().map((url) => `${url}\t${[...external.get(url)!].sort().join(" ")}`);
+  const lines = [...external.keys()]
+    .sort()
+    .map((url) => `${url}\t${[...external.get(url)!].sort().join(" ")}`);
   return `# External links of the course site (URL, then the pages that link to it). Listed, not fetched.\n${lines.join("\n")}\n`;
 }

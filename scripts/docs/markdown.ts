@@ -21,7 +21,11 @@ export function slugify(text: string): string {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;");
 }
 
 // Text that goes into generated markdown as is: every ASCII punctuation mark
@@ -33,7 +37,11 @@ export function mdText(text: string): string {
 function unescape(text: string): string {
   return text
     .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
-    .replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&amp;", "&");
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&amp;", "&");
 }
 
 export function highlight(code: string, lang: string): string {
@@ -71,15 +79,24 @@ export function createMarkdown(): Markdown {
   const md = new MarkdownIt({ html: false, linkify: false, typographer: false, highlight });
   // The plugin's types name its own copy of KaTeX; the site ships the root one's CSS, so it renders with that.
   // The package is CommonJS with an `exports.default`; under ESM that arrives one level down.
-  type KatexPlugin = (md: InstanceType<typeof MarkdownIt>, options: { katex: unknown; throwOnError: boolean }) => void;
-  const katexPlugin = (mdKatex as unknown as { default?: KatexPlugin }).default ?? (mdKatex as unknown as KatexPlugin);
+  type KatexPlugin = (
+    md: InstanceType<typeof MarkdownIt>,
+    options: { katex: unknown; throwOnError: boolean },
+  ) => void;
+  const katexPlugin =
+    (mdKatex as unknown as { default?: KatexPlugin }).default ?? (mdKatex as unknown as KatexPlugin);
   // It turns math KaTeX cannot read into a span of class katex-error (and with
   // throwOnError only logs); render() below turns that span into a build error.
   md.use(katexPlugin, { katex, throwOnError: false });
   md.use(anchor, {
     slugify,
     level: [1, 2, 3, 4],
-    permalink: anchor.permalink.linkInsideHeader({ symbol: "#", placement: "after", class: "anchor", ariaHidden: true }),
+    permalink: anchor.permalink.linkInsideHeader({
+      symbol: "#",
+      placement: "after",
+      class: "anchor",
+      ariaHidden: true,
+    }),
   });
   let lastToc = "";
   let lastCount = 0;
@@ -116,10 +133,19 @@ export function createMarkdown(): Markdown {
       const bad = /class="[^"]*katex-error[^"]*" title="([^"]*)"[^>]*>([^<]*)</.exec(html);
       if (bad) {
         const [title, text] = [unescape(bad[1]), unescape(bad[2])];
-        throw new UserError(`${where}: ${(/ParseError/.test(title) ? title : text).replace(/^ParseError: /, "").split("\n")[0].trim()}`);
+        throw new UserError(
+          `${where}: ${(/ParseError/.test(title) ? title : text)
+            .replace(/^ParseError: /, "")
+            .split("\n")[0]
+            .trim()}`,
+        );
       }
       const h1 = /^#\s+(.+)$/m.exec(source);
-      return { html, toc: lastCount >= 2 ? lastToc : "", title: h1 ? h1[1].replace(/[`*_]/g, "").trim() : undefined };
+      return {
+        html,
+        toc: lastCount >= 2 ? lastToc : "",
+        title: h1 ? h1[1].replace(/[`*_]/g, "").trim() : undefined,
+      };
     },
     normalizeLink: (url) => md.normalizeLink(url),
   };

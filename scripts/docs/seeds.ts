@@ -19,8 +19,16 @@ export type SeedListId = "seed:llm-resource" | "seed:llm-action";
 // Which file is which list, by the prefix of its name (DESIGN.md), and where
 // each list is published.
 export const SEED_LISTS: Record<SeedListId, { name: string; prefix: string; url: string }> = {
-  "seed:llm-resource": { name: "llm-resource", prefix: "000_", url: "https://github.com/liguodongiot/llm-resource" },
-  "seed:llm-action": { name: "llm-action", prefix: "002_", url: "https://github.com/liguodongiot/llm-action" },
+  "seed:llm-resource": {
+    name: "llm-resource",
+    prefix: "000_",
+    url: "https://github.com/liguodongiot/llm-resource",
+  },
+  "seed:llm-action": {
+    name: "llm-action",
+    prefix: "002_",
+    url: "https://github.com/liguodongiot/llm-action",
+  },
 };
 export const SEED_LIST_IDS = Object.keys(SEED_LISTS) as SeedListId[];
 
@@ -34,7 +42,10 @@ export const SeedEntry = z
     context: z.string().min(1).optional(),
     title: z.string().min(1),
     // null: the list names the article but has no link for it (yet).
-    url: z.string().regex(/^https?:\/\//).nullable(),
+    url: z
+      .string()
+      .regex(/^https?:\/\//)
+      .nullable(),
   })
   .strict();
 export type SeedEntry = z.infer<typeof SeedEntry>;
@@ -42,7 +53,17 @@ export type SeedEntry = z.infer<typeof SeedEntry>;
 export const ReadingsData = z
   .object({
     about: z.string(),
-    lists: z.array(z.object({ id: z.enum(["seed:llm-resource", "seed:llm-action"]), name: z.string(), title: z.string(), url: z.url(), file: z.string() }).strict()),
+    lists: z.array(
+      z
+        .object({
+          id: z.enum(["seed:llm-resource", "seed:llm-action"]),
+          name: z.string(),
+          title: z.string(),
+          url: z.url(),
+          file: z.string(),
+        })
+        .strict(),
+    ),
     entries: z.array(SeedEntry),
   })
   .strict();
@@ -51,7 +72,12 @@ export type ReadingsData = z.infer<typeof ReadingsData>;
 // The lists write a few HTML entities in titles ("LLaMA&amp;Alpaca"); a reader
 // sees the decoded character, and so do the manifests.
 export function decodeEntities(text: string): string {
-  return text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&amp;", "&");
+  return text
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&amp;", "&");
 }
 
 export interface SeedFile {
@@ -145,7 +171,10 @@ export function parseSeedList(text: string, list: SeedListId): SeedEntry[] {
     if (section[0] === "目录") continue; // the table of contents
 
     if (line.startsWith("|")) {
-      const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+      const cells = line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim());
       if (cells.every((c) => /^:?-+:?$/.test(c))) continue;
       // A row's first cell names what the other cells' links are for.
       const first = plain(cells[0] ?? "");
@@ -180,7 +209,13 @@ export function parseSeeds(files: SeedFile[]): ReadingsData {
     about:
       "The entries of the two seed reading lists: llm-resource (seeds/000_…txt) and llm-action (seeds/002_…txt), both by liguodongiot. " +
       "Title as the list writes it, URL, list, and the list's own sections; the lists' prose is not copied. Regenerate: npm run docs -- --import-readings",
-    lists: files.map((f) => ({ id: f.id, name: SEED_LISTS[f.id].name, title: listTitle(f), url: SEED_LISTS[f.id].url, file: f.file })),
+    lists: files.map((f) => ({
+      id: f.id,
+      name: SEED_LISTS[f.id].name,
+      title: listTitle(f),
+      url: SEED_LISTS[f.id].url,
+      file: f.file,
+    })),
     entries: files.flatMap((f) => parseSeedList(f.text, f.id)),
   };
 }
@@ -199,7 +234,10 @@ export function formatReadings(data: ReadingsData): string {
 }
 
 export function loadReadings(file = READINGS_FILE): ReadingsData {
-  if (!existsSync(file)) throw new UserError(`${file} is missing; run npm run docs -- --import-readings where ../shared/seeds exists`);
+  if (!existsSync(file))
+    throw new UserError(
+      `${file} is missing; run npm run docs -- --import-readings where ../shared/seeds exists`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
@@ -219,7 +257,8 @@ export function rawSeedUrls(text: string): string[] {
   for (const line of text.split("\n")) {
     if (/^\s*</.test(line)) continue;
     const stripped = line.replace(/\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)/g, "").replace(IMAGE, "");
-    for (const m of stripped.matchAll(/https?:\/\/[^\s<>()（）"]+/g)) urls.push(m[0].replace(/[.,;，。；、]+$/, ""));
+    for (const m of stripped.matchAll(/https?:\/\/[^\s<>()（）"]+/g))
+      urls.push(m[0].replace(/[.,;，。；、]+$/, ""));
   }
   return urls;
 }

@@ -51,25 +51,39 @@ export function serveDir(dir: string, port = 0): Promise<Served> {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
     res.end(readFileSync(file));
   });
   return new Promise((ok, fail) => {
     server.once("error", fail);
     server.listen(port, "127.0.0.1", () => {
       const { port: p } = server.address() as AddressInfo;
-      ok({ url: `http://127.0.0.1:${p}/`, server, close: () => new Promise((done) => server.close(() => done())) });
+      ok({
+        url: `http://127.0.0.1:${p}/`,
+        server,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
     });
   });
 }
 
 async function main() {
-  const { values } = parseFlags(process.argv.slice(2), { port: { type: "string" }, dir: { type: "string" } }, "npm run docs:serve [-- --port 4173] [--dir site]");
+  const { values } = parseFlags(
+    process.argv.slice(2),
+    { port: { type: "string" }, dir: { type: "string" } },
+    "npm run docs:serve [-- --port 4173] [--dir site]",
+  );
   const dir = resolve(values.dir ?? join(REPO_ROOT, "site"));
-  if (!existsSync(join(dir, "index.html"))) throw new UserError(`no site at ${dir}; build it first with npm run docs`);
+  if (!existsSync(join(dir, "index.html")))
+    throw new UserError(`no site at ${dir}; build it first with npm run docs`);
   const port = intFlag("port", values.port ?? "4173", { min: 0 })!;
   const served = await serveDir(dir, port).catch((e: NodeJS.ErrnoException) => {
-    throw e.code === "EADDRINUSE" ? new UserError(`port ${port} is in use; pick another with -- --port <n>`) : e;
+    throw e.code === "EADDRINUSE"
+      ? new UserError(`port ${port} is in use; pick another with -- --port <n>`)
+      : e;
   });
   console.log(`serving ${dir} at ${served.url} (Ctrl-C stops)`);
 }

@@ -7,7 +7,17 @@
 // here: labs/NN-name/README.md → labs/NN-name/index.html, docs/x.md → x.html,
 // an image → a copy at the same place, any other file → a highlighted view at
 // the same place plus ".html".
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join, posix, relative, resolve, sep } from "node:path";
 import { REPO_ROOT, UserError, defaultCourse, discoverLabs, type Lab } from "@llm-labs/kit";
@@ -45,7 +55,18 @@ export interface BuildReport {
 }
 
 const IMAGE_EXT = new Set([".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"]);
-const LANG_BY_EXT: Record<string, string> = { ".ts": "typescript", ".mts": "typescript", ".js": "javascript", ".mjs": "javascript", ".json": "json", ".md": "markdown", ".sh": "bash", ".py": "python", ".yml": "yaml", ".yaml": "yaml" };
+const LANG_BY_EXT: Record<string, string> = {
+  ".ts": "typescript",
+  ".mts": "typescript",
+  ".js": "javascript",
+  ".mjs": "javascript",
+  ".json": "json",
+  ".md": "markdown",
+  ".sh": "bash",
+  ".py": "python",
+  ".yml": "yaml",
+  ".yaml": "yaml",
+};
 
 // The "Course" part of the nav: these pages first, in this order, then every
 // other docs/*.md by name, each under its own first heading.
@@ -82,30 +103,48 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuildReport> {
   const noReadme = labs.filter((l) => !existsSync(join(l.dir, "README.md")));
   if (noReadme.length) {
     throw new UserError(
-      noReadme.map((l) => `${display(l.dir)} has no README.md`).join("; ") + ": every lab's page on the course site is its README (see docs/authoring-a-lab.md)",
+      noReadme.map((l) => `${display(l.dir)} has no README.md`).join("; ") +
+        ": every lab's page on the course site is its README (see docs/authoring-a-lab.md)",
     );
   }
   const readings = loadReadings(opts.readingsFile ?? READINGS_FILE);
   const citeProblems = checkReadings(labs, readings.entries);
-  if (citeProblems.length) throw new UserError(`readings a lab cites from a seed list are not in that list (docs/readings.json):\n  ${citeProblems.join("\n  ")}`);
-  const seedCitations = labs.reduce((n, l) => n + l.manifest.readings.filter((r) => r.source.startsWith("seed:")).length, 0);
+  if (citeProblems.length)
+    throw new UserError(
+      `readings a lab cites from a seed list are not in that list (docs/readings.json):\n  ${citeProblems.join("\n  ")}`,
+    );
+  const seedCitations = labs.reduce(
+    (n, l) => n + l.manifest.readings.filter((r) => r.source.startsWith("seed:")).length,
+    0,
+  );
 
   const api = opts.api ?? true;
   if (api) {
     const noIndex = labs.filter((l) => !existsSync(join(l.dir, "src", "index.ts")));
-    if (noIndex.length) throw new UserError(`${noIndex.map((l) => display(l.dir)).join(", ")}: no src/index.ts, the lab's public API the API pages are built from (see docs/authoring-a-lab.md)`);
+    if (noIndex.length)
+      throw new UserError(
+        `${noIndex.map((l) => display(l.dir)).join(", ")}: no src/index.ts, the lab's public API the API pages are built from (see docs/authoring-a-lab.md)`,
+      );
   }
 
   // 2. A clean output folder. It is emptied first, so it must be one this
   // build made (it leaves a marker file) or an empty one, and hold no course file.
   const MARKER = ".llm-labs-site";
   const inside = (child: string, parent: string) => child === parent || child.startsWith(parent + sep);
-  const sources = [docsDir, course.labsDir, join(root, "labs"), join(root, "packages"), join(root, "scripts")].map((p) => resolve(p));
+  const sources = [
+    docsDir,
+    course.labsDir,
+    join(root, "labs"),
+    join(root, "packages"),
+    join(root, "scripts"),
+  ].map((p) => resolve(p));
   if (inside(resolve(root), outDir) || sources.some((p) => inside(p, outDir) || inside(outDir, p))) {
     throw new UserError(`refusing to build the site into ${outDir}: it holds the course's own files`);
   }
   if (existsSync(outDir) && readdirSync(outDir).length > 0 && !existsSync(join(outDir, MARKER))) {
-    throw new UserError(`refusing to empty ${outDir}: it is not a site this build made (no ${MARKER}); pick another --out`);
+    throw new UserError(
+      `refusing to empty ${outDir}: it is not a site this build made (no ${MARKER}); pick another --out`,
+    );
   }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -120,13 +159,23 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuildReport> {
     const entries = [
       ...(existsSync(packagesDir) ? readdirSync(packagesDir).sort() : [])
         .filter((p) => existsSync(join(packagesDir, p, "src", "index.ts")))
-        .map((p) => ({ name: JSON.parse(readFileSync(join(packagesDir, p, "package.json"), "utf8")).name as string, file: join(packagesDir, p, "src", "index.ts") })),
+        .map((p) => ({
+          name: JSON.parse(readFileSync(join(packagesDir, p, "package.json"), "utf8")).name as string,
+          file: join(packagesDir, p, "src", "index.ts"),
+        })),
       ...labs.map((l) => ({ name: l.packageName, file: realpathSync(join(l.dir, "src", "index.ts")) })),
     ];
     // The program holds the entry points and what they import, nothing else
     // (a demo's or a bench's imports would only slow typedoc down).
     const tsconfig = join(outDir, ".tsconfig.api.json");
-    writeFileSync(tsconfig, JSON.stringify({ extends: join(root, "tsconfig.base.json"), files: entries.map((e) => e.file) }, null, 2));
+    writeFileSync(
+      tsconfig,
+      JSON.stringify(
+        { extends: join(root, "tsconfig.base.json"), files: entries.map((e) => e.file) },
+        null,
+        2,
+      ),
+    );
     const result = await buildApi(entries, join(outDir, "api"), {
       tsconfig,
       favicon: join(docsDir, "assets", "favicon.svg"),
@@ -139,17 +188,23 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuildReport> {
   // 4. Pages.
   const md = createMarkdown();
   const docPages = (existsSync(docsDir) ? readdirSync(docsDir) : []).filter((f) => f.endsWith(".md")).sort();
-  if (!docPages.includes("overview.md")) throw new UserError(`${display(docsDir)} has no overview.md: it is the site's home page`);
-  const titleOf = (f: string) => /^#\s+(.+)$/m.exec(readFileSync(join(docsDir, f), "utf8"))?.[1].trim() ?? f.replace(/\.md$/, "");
+  if (!docPages.includes("overview.md"))
+    throw new UserError(`${display(docsDir)} has no overview.md: it is the site's home page`);
+  const titleOf = (f: string) =>
+    /^#\s+(.+)$/m.exec(readFileSync(join(docsDir, f), "utf8"))?.[1].trim() ?? f.replace(/\.md$/, "");
   const rank = (name: string) => (DOC_ORDER.includes(name) ? DOC_ORDER.indexOf(name) : DOC_ORDER.length);
-  const docNav: [string, string][] = [...docPages.filter((f) => f !== "overview.md").map((f) => f.replace(/\.md$/, "")), "readings"]
+  const docNav: [string, string][] = [
+    ...docPages.filter((f) => f !== "overview.md").map((f) => f.replace(/\.md$/, "")),
+    "readings",
+  ]
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     .map((name) => [`${name}.html`, name === "readings" ? "Reading list" : titleOf(`${name}.md`)]);
   const site = new Site({ root, docsDir, outDir, labs, md, display, hasApi: api, docNav });
 
   const coverage = coverageOf(readings, labs);
   site.markdownPage(join(docsDir, "overview.md"), "index.html", { intro: homeExtras(labs) });
-  for (const f of docPages.filter((f) => f !== "overview.md")) site.markdownPage(join(docsDir, f), f.replace(/\.md$/, ".html"));
+  for (const f of docPages.filter((f) => f !== "overview.md"))
+    site.markdownPage(join(docsDir, f), f.replace(/\.md$/, ".html"));
   for (const lab of labs) {
     const readme = join(lab.dir, "README.md");
     const source = readFileSync(readme, "utf8");
@@ -169,9 +224,20 @@ export async function buildSite(opts: BuildOptions = {}): Promise<BuildReport> {
   writeFileSync(externalFile, formatExternal(links.external));
   if (links.broken.length) {
     const shown = links.broken.slice(0, 20).map((b) => `${b.page}: ${b.href} (${b.why})`);
-    throw new UserError(`${links.broken.length} broken links in the built site:\n  ${shown.join("\n  ")}${links.broken.length > 20 ? "\n  …" : ""}`);
+    throw new UserError(
+      `${links.broken.length} broken links in the built site:\n  ${shown.join("\n  ")}${links.broken.length > 20 ? "\n  …" : ""}`,
+    );
   }
-  return { outDir, labs, pages: links.pages, readings: coverage.summary, seedCitations, links, apiMs, externalFile };
+  return {
+    outDir,
+    labs,
+    pages: links.pages,
+    readings: coverage.summary,
+    seedCitations,
+    links,
+    apiMs,
+    externalFile,
+  };
 }
 
 // ─── pages ────────────────────────────────────────────────────────────────
@@ -198,7 +264,8 @@ class Site {
   private sitePathOf(abs: string, from: string): { site: string; job: Job } {
     const { root, docsDir, labs, display } = this.ctx;
     if (existsSync(abs) && statSync(abs).isDirectory()) {
-      if (!existsSync(join(abs, "README.md"))) throw new UserError(`${from} links to the folder ${display(abs)}, which has no README.md`);
+      if (!existsSync(join(abs, "README.md")))
+        throw new UserError(`${from} links to the folder ${display(abs)}, which has no README.md`);
       abs = join(abs, "README.md");
     }
     abs = realpathSync(abs);
@@ -210,11 +277,19 @@ class Site {
     else if (abs.startsWith(root + sep)) [base, rel] = ["", toPosix(relative(root, abs))];
     else throw new UserError(`${from} links to ${abs}, which is outside the repository`);
     const ext = extname(rel).toLowerCase();
-    if ((lab && rel === "README.md") || (!lab && abs === join(root, "README.md")) || (!lab && abs === join(docsDir, "overview.md"))) {
+    if (
+      (lab && rel === "README.md") ||
+      (!lab && abs === join(root, "README.md")) ||
+      (!lab && abs === join(docsDir, "overview.md"))
+    ) {
       return { site: lab ? `${base}/index.html` : "index.html", job: { kind: "markdown", abs } };
     }
     const at = (p: string) => (base ? `${base}/${p}` : p);
-    if (ext === ".md") return { site: at(rel.replace(/README\.md$/, "index.md").replace(/\.md$/, ".html")), job: { kind: "markdown", abs } };
+    if (ext === ".md")
+      return {
+        site: at(rel.replace(/README\.md$/, "index.md").replace(/\.md$/, ".html")),
+        job: { kind: "markdown", abs },
+      };
     if (IMAGE_EXT.has(ext)) return { site: at(rel), job: { kind: "copy", abs } };
     // Code and text get a highlighted page; anything else (a .safetensors file,
     // an .onnx model, a large data file) is copied as it is, for download.
@@ -238,7 +313,10 @@ class Site {
         const pathPart = decodeURI(hash < 0 ? href : href.slice(0, hash));
         const frag = hash < 0 ? "" : href.slice(hash);
         const abs = resolve(dirname(sourceAbs), pathPart);
-        if (!existsSync(abs)) throw new UserError(`${from} links to ${pathPart}, which does not exist (${this.ctx.display(abs)})`);
+        if (!existsSync(abs))
+          throw new UserError(
+            `${from} links to ${pathPart}, which does not exist (${this.ctx.display(abs)})`,
+          );
         const { site, job } = this.sitePathOf(abs, from);
         if (!this.done.has(site) && !this.jobs.has(site)) this.jobs.set(site, job);
         return encodeURI(relUrl(page, site)) + frag;
@@ -247,13 +325,23 @@ class Site {
   }
 
   // meta: under the title; intro: before the first section; extra: at the end.
-  markdownPage(abs: string, page: string, opts: { extra?: string; meta?: string; intro?: string } = {}): { external: string[] } {
+  markdownPage(
+    abs: string,
+    page: string,
+    opts: { extra?: string; meta?: string; intro?: string } = {},
+  ): { external: string[] } {
     this.done.add(page);
     this.jobs.delete(page);
     let source = readFileSync(abs, "utf8");
     // The lab's facts go under its title; the generated sections after the README.
-    if (opts.meta) source = /^#\s.*$/m.test(source) ? source.replace(/^(#\s.*)$/m, `$1\n\n${opts.meta}\n`) : `${opts.meta}\n\n${source}`;
-    if (opts.intro) source = /^##\s/m.test(source) ? source.replace(/^(##\s)/m, `${opts.intro}\n$1`) : `${source.trimEnd()}\n\n${opts.intro}`;
+    if (opts.meta)
+      source = /^#\s.*$/m.test(source)
+        ? source.replace(/^(#\s.*)$/m, `$1\n\n${opts.meta}\n`)
+        : `${opts.meta}\n\n${source}`;
+    if (opts.intro)
+      source = /^##\s/m.test(source)
+        ? source.replace(/^(##\s)/m, `${opts.intro}\n$1`)
+        : `${source.trimEnd()}\n\n${opts.intro}`;
     if (opts.extra) source = `${source.trimEnd()}\n\n${opts.extra}`;
     const env = this.linkEnv(abs, page);
     const r = this.ctx.md.render(source, env, this.ctx.display(abs));
@@ -280,8 +368,15 @@ class Site {
         const path = this.ctx.display(job.abs);
         const code = readFileSync(job.abs, "utf8");
         const lab = this.ctx.labs.find((l) => job.abs.startsWith(l.dir + sep));
-        const back = lab ? `<p class="source-of">A file of <a href="${escapeHtml(relUrl(site, `labs/${lab.folder}/index.html`))}">${escapeHtml(lab.manifest.title)}</a>.</p>` : "";
-        this.write(site, path, `<h1><code>${escapeHtml(path)}</code></h1>${back}${highlight(code, LANG_BY_EXT[extname(job.abs)] ?? "")}`, "");
+        const back = lab
+          ? `<p class="source-of">A file of <a href="${escapeHtml(relUrl(site, `labs/${lab.folder}/index.html`))}">${escapeHtml(lab.manifest.title)}</a>.</p>`
+          : "";
+        this.write(
+          site,
+          path,
+          `<h1><code>${escapeHtml(path)}</code></h1>${back}${highlight(code, LANG_BY_EXT[extname(job.abs)] ?? "")}`,
+          "",
+        );
       }
     }
   }
@@ -291,14 +386,18 @@ class Site {
     const known = new Set(lab.manifest.readings.map((r) => this.ctx.md.normalizeLink(r.url)));
     for (const url of new Set(external)) {
       if (!known.has(url)) {
-        this.readmeProblems.push(`${this.ctx.display(join(lab.dir, "README.md"))} links to ${url}, which is not a reading in its manifest`);
+        this.readmeProblems.push(
+          `${this.ctx.display(join(lab.dir, "README.md"))} links to ${url}, which is not a reading in its manifest`,
+        );
       }
     }
   }
 
   throwReadmeProblems(): void {
     if (this.readmeProblems.length) {
-      throw new UserError(`${this.readmeProblems.join("\n  ")}\n  (every external link in a lab's README must be in "lab.readings" of its package.json; add it there, or drop the link)`);
+      throw new UserError(
+        `${this.readmeProblems.join("\n  ")}\n  (every external link in a lab's README must be in "lab.readings" of its package.json; add it there, or drop the link)`,
+      );
     }
   }
 
@@ -309,7 +408,13 @@ class Site {
   }
 }
 
-function layout(page: string, title: string, body: string, toc: string, { labs, hasApi, docNav }: SiteContext): string {
+function layout(
+  page: string,
+  title: string,
+  body: string,
+  toc: string,
+  { labs, hasApi, docNav }: SiteContext,
+): string {
   const to = (p: string) => escapeHtml(relUrl(page, p));
   const here = (p: string) => (p === page ? ' aria-current="page"' : "");
   const top: [string, string][] = [
@@ -373,8 +478,12 @@ function copyAssets(root: string, docsDir: string, outDir: string): void {
   const require = createRequire(join(root, "package.json"));
   const katexDist = join(dirname(require.resolve("katex/package.json")), "dist");
   copyFileSync(join(katexDist, "katex.min.css"), join(assets, "katex", "katex.min.css"));
-  for (const f of readdirSync(join(katexDist, "fonts"))) if (f.endsWith(".woff2")) copyFileSync(join(katexDist, "fonts", f), join(assets, "katex", "fonts", f));
-  copyFileSync(join(dirname(require.resolve("highlight.js/package.json")), "styles", "github.min.css"), join(assets, "hljs.css"));
+  for (const f of readdirSync(join(katexDist, "fonts")))
+    if (f.endsWith(".woff2")) copyFileSync(join(katexDist, "fonts", f), join(assets, "katex", "fonts", f));
+  copyFileSync(
+    join(dirname(require.resolve("highlight.js/package.json")), "styles", "github.min.css"),
+    join(assets, "hljs.css"),
+  );
 }
 
 // ─── what the site adds to the markdown ───────────────────────────────────
@@ -384,32 +493,68 @@ function labUrl(lab: Lab): string {
 }
 
 function homeExtras(labs: Lab[]): string {
-  const rows = labs.map((l) => `| ${l.manifest.order} | [${mdText(l.manifest.title)}](<${labUrl(l)}>) | ${mdText(l.manifest.summary)} | ${l.manifest.minutes} min |`);
-  return ["## The labs", "", "| # | Lab | What you build | Time |", "| --- | --- | --- | --- |", ...rows, ""].join("\n");
+  const rows = labs.map(
+    (l) =>
+      `| ${l.manifest.order} | [${mdText(l.manifest.title)}](<${labUrl(l)}>) | ${mdText(l.manifest.summary)} | ${l.manifest.minutes} min |`,
+  );
+  return [
+    "## The labs",
+    "",
+    "| # | Lab | What you build | Time |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
 }
 
 function labMeta(lab: Lab, labs: Lab[]): string {
   const m = lab.manifest;
-  const pre = m.prerequisites.map((p) => labs.find((l) => l.id === p)!).map((l) => `[${mdText(l.manifest.title)}](<${labUrl(l)}>)`);
-  const parts = [`**Lab ${m.order}** · about ${m.minutes} minutes · ${m.exercises.length} exercises`, pre.length ? `after ${pre.join(", ")}` : "", `concepts: ${m.concepts.map(mdText).join(", ")}`];
+  const pre = m.prerequisites
+    .map((p) => labs.find((l) => l.id === p)!)
+    .map((l) => `[${mdText(l.manifest.title)}](<${labUrl(l)}>)`);
+  const parts = [
+    `**Lab ${m.order}** · about ${m.minutes} minutes · ${m.exercises.length} exercises`,
+    pre.length ? `after ${pre.join(", ")}` : "",
+    `concepts: ${m.concepts.map(mdText).join(", ")}`,
+  ];
   return `> ${parts.filter(Boolean).join(" · ")}`;
 }
 
-function labExtras(lab: Lab, readme: string, readings: ReadingsData, byUrl: Map<string, Lab[]>, apiPages: Map<string, string>): string {
+function labExtras(
+  lab: Lab,
+  readme: string,
+  readings: ReadingsData,
+  byUrl: Map<string, Lab[]>,
+  apiPages: Map<string, string>,
+): string {
   const out: string[] = [];
   const m = lab.manifest;
 
   // Plots the README does not already show.
   const plotsDir = join(lab.dir, "plots");
-  const plots = existsSync(plotsDir) ? readdirSync(plotsDir).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort() : [];
+  const plots = existsSync(plotsDir)
+    ? readdirSync(plotsDir)
+        .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
+        .sort()
+    : [];
   const shown = new Set([...readme.matchAll(/!\[[^\]]*\]\((?:\.\/)?plots\/([^)\s#]+)\)/g)].map((x) => x[1]));
   const rest = plots.filter((p) => !shown.has(p));
   if (rest.length) {
-    out.push("## Plots", "", `Written by the lab's demo (\`npm run lab ${m.id}\`); \`npm run plots\` writes every lab's again.`, "");
+    out.push(
+      "## Plots",
+      "",
+      `Written by the lab's demo (\`npm run lab ${m.id}\`); \`npm run plots\` writes every lab's again.`,
+      "",
+    );
     for (const p of rest) out.push(`![${mdText(p)}](plots/${encodeURI(p)})`, "");
   }
 
-  out.push("## Readings of this lab", "", `From the lab's manifest. Seed readings link to their place in the [reading list](site:/readings.html).`, "");
+  out.push(
+    "## Readings of this lab",
+    "",
+    `From the lab's manifest. Seed readings link to their place in the [reading list](site:/readings.html).`,
+    "",
+  );
   const kinds: [string, (s: string) => boolean][] = [
     ["From the seed lists", (s) => s.startsWith("seed:")],
     ["Papers", (s) => s === "paper"],
@@ -430,16 +575,33 @@ function labExtras(lab: Lab, readme: string, readings: ReadingsData, byUrl: Map<
     }
     out.push("");
   }
-  const others = m.readings.filter((r) => r.source.startsWith("seed:")).flatMap((r) => (byUrl.get(r.url) ?? []).filter((l) => l !== lab));
-  if (others.length) out.push(`Other labs that cite these seed readings: ${[...new Set(others)].map((l) => `[${mdText(l.manifest.title)}](<${labUrl(l)}>)`).join(", ")}.`, "");
+  const others = m.readings
+    .filter((r) => r.source.startsWith("seed:"))
+    .flatMap((r) => (byUrl.get(r.url) ?? []).filter((l) => l !== lab));
+  if (others.length)
+    out.push(
+      `Other labs that cite these seed readings: ${[...new Set(others)].map((l) => `[${mdText(l.manifest.title)}](<${labUrl(l)}>)`).join(", ")}.`,
+      "",
+    );
 
   if (m.exercises.length) {
     out.push("## Exercises of this lab", "", "| Exercise | What you write | File |", "| --- | --- | --- |");
-    for (const e of m.exercises) out.push(`| \`${e.id}\` | ${mdText(e.title)} | [${mdText(e.file)}](${e.file}) |`);
-    out.push("", `Start with \`npm run exercise -- start ${m.id}\`, check with \`npm run exercise -- check ${m.id}\`; [how the exercises work](site:/exercises.html).`, "");
+    for (const e of m.exercises)
+      out.push(`| \`${e.id}\` | ${mdText(e.title)} | [${mdText(e.file)}](${e.file}) |`);
+    out.push(
+      "",
+      `Start with \`npm run exercise -- start ${m.id}\`, check with \`npm run exercise -- check ${m.id}\`; [how the exercises work](site:/exercises.html).`,
+      "",
+    );
   }
   const apiPage = apiPages.get(lab.packageName);
-  if (apiPage) out.push("## API", "", `What \`src/index.ts\` exports, for later labs and for you: [${mdText(lab.packageName)}](site:/${apiPage}).`, "");
+  if (apiPage)
+    out.push(
+      "## API",
+      "",
+      `What \`src/index.ts\` exports, for later labs and for you: [${mdText(lab.packageName)}](site:/${apiPage}).`,
+      "",
+    );
   return out.join("\n");
 }
 
@@ -478,7 +640,11 @@ function coverageOf(readings: ReadingsData, labs: Lab[]) {
   return { byUrl, summary };
 }
 
-function readingListPage(readings: ReadingsData, coverage: ReturnType<typeof coverageOf>, labs: Lab[]): [string, string] {
+function readingListPage(
+  readings: ReadingsData,
+  coverage: ReturnType<typeof coverageOf>,
+  labs: Lab[],
+): [string, string] {
   const { summary, byUrl } = coverage;
   const body: string[] = [];
   const toc: string[] = [];
@@ -493,14 +659,19 @@ function readingListPage(readings: ReadingsData, coverage: ReturnType<typeof cov
     `<p class="coverage"><strong>${summary.entries}</strong> entries, <strong>${summary.covered}</strong> covered by a lab, ${summary.entries - summary.covered} not yet covered` +
       ` (${summary.withoutLink} of them are named by their list without a link yet).</p>`,
   );
-  const perLab = labs.map((l) => `<li><a href="labs/${escapeHtml(l.folder)}/index.html">${escapeHtml(l.manifest.title)}</a>: ${l.manifest.readings.filter((r) => r.source.startsWith("seed:")).length} seed readings</li>`);
+  const perLab = labs.map(
+    (l) =>
+      `<li><a href="labs/${escapeHtml(l.folder)}/index.html">${escapeHtml(l.manifest.title)}</a>: ${l.manifest.readings.filter((r) => r.source.startsWith("seed:")).length} seed readings</li>`,
+  );
   body.push(`<ul class="per-lab">${perLab.join("")}</ul>`);
 
   for (const list of readings.lists) {
     const listId = `list-${list.name}`;
     const stats = summary.perList.find((p) => p.name === list.name)!;
     body.push(`<h2 id="${listId}">${escapeHtml(list.title)}</h2>`);
-    body.push(`<p>From <a href="${escapeHtml(list.url)}">${escapeHtml(list.url)}</a> (<code>seeds/${escapeHtml(list.file)}</code>): ${stats.entries} entries, ${stats.covered} covered.</p>`);
+    body.push(
+      `<p>From <a href="${escapeHtml(list.url)}">${escapeHtml(list.url)}</a> (<code>seeds/${escapeHtml(list.file)}</code>): ${stats.entries} entries, ${stats.covered} covered.</p>`,
+    );
     const sub: string[] = [];
     let lastTop = "";
     let lastSub = "";
@@ -517,19 +688,29 @@ function readingListPage(readings: ReadingsData, coverage: ReturnType<typeof cov
           body.push(`<h3 id="${id}">${escapeHtml(top || "(before the first section)")}</h3>`);
           sub.push(`<li><a href="#${id}">${escapeHtml(top)}</a></li>`);
         }
-        if (second) body.push(`<h4 id="${id}-${slug(second)}">${escapeHtml(e.section.slice(1).join(" › "))}</h4>`);
+        if (second)
+          body.push(`<h4 id="${id}-${slug(second)}">${escapeHtml(e.section.slice(1).join(" › "))}</h4>`);
         body.push(`<ul class="readings">`);
         open = true;
         lastTop = top;
         lastSub = second;
       }
       const cited = e.url ? (byUrl.get(e.url) ?? []) : [];
-      const title = e.url ? `<a href="${escapeHtml(e.url)}">${escapeHtml(e.title)}</a>` : `<span class="nolink">${escapeHtml(e.title)}</span>`;
+      const title = e.url
+        ? `<a href="${escapeHtml(e.url)}">${escapeHtml(e.title)}</a>`
+        : `<span class="nolink">${escapeHtml(e.title)}</span>`;
       const ctx = e.context ? `<span class="ctx">${escapeHtml(e.context)}</span> ` : "";
       const status = cited.length
-        ? cited.map((l) => `<a class="lab-chip" href="labs/${escapeHtml(l.folder)}/index.html">Lab ${l.manifest.order} · ${escapeHtml(l.id)}</a>`).join(" ")
+        ? cited
+            .map(
+              (l) =>
+                `<a class="lab-chip" href="labs/${escapeHtml(l.folder)}/index.html">Lab ${l.manifest.order} · ${escapeHtml(l.id)}</a>`,
+            )
+            .join(" ")
         : `<span class="todo">not yet covered${e.url ? "" : " · no link in the list yet"}</span>`;
-      body.push(`<li id="${entryId(readings, i)}" class="${cited.length ? "covered" : "uncovered"}">${ctx}${title} ${status}</li>`);
+      body.push(
+        `<li id="${entryId(readings, i)}" class="${cited.length ? "covered" : "uncovered"}">${ctx}${title} ${status}</li>`,
+      );
     });
     if (open) body.push("</ul>");
     toc.push(`<li><a href="#${listId}">${escapeHtml(list.name)}</a><ul>${sub.join("")}</ul></li>`);

@@ -12,7 +12,8 @@ const seeds = readSeeds();
 describe("the course", () => {
   it("the README's lab table links every lab", () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-    for (const lab of labs) expect(readme).toContain(`| ${lab.manifest.order} | [${lab.id}](labs/${lab.folder}/README.md) |`);
+    for (const lab of labs)
+      expect(readme).toContain(`| ${lab.manifest.order} | [${lab.id}](labs/${lab.folder}/README.md) |`);
   });
 
   it("the README's quick start is exactly npm install, then npm start", () => {
@@ -21,7 +22,9 @@ describe("the course", () => {
   });
 
   it(".ci/run runs the README's install and test commands", () => {
-    const ci = readFileSync(join(REPO_ROOT, ".ci", "run"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+    const ci = readFileSync(join(REPO_ROOT, ".ci", "run"), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
     expect(ci.filter((l) => l.startsWith("npm "))).toEqual(["npm ci", "npm test"]);
   });
 
@@ -30,7 +33,21 @@ describe("the course", () => {
   });
 
   it.skipIf(!seeds)("the check catches a reading that is not in the list", () => {
-    const fake = { ...labs[0], manifest: { ...labs[0].manifest, readings: [{ title: "不存在的文章", url: "https://example.org/not-a-seed", source: "seed:llm-action" as const }] } };
-    expect(checkReadings([fake], seeds!)).toEqual([`${labs[0].id}: "不存在的文章" https://example.org/not-a-seed is not in the llm-action list`]);
+    const fake = {
+      ...labs[0],
+      manifest: {
+        ...labs[0].manifest,
+        readings: [
+          {
+            title: "不存在的文章",
+            url: "https://example.org/not-a-seed",
+            source: "seed:llm-action" as const,
+          },
+        ],
+      },
+    };
+    expect(checkReadings([fake], seeds!)).toEqual([
+      `${labs[0].id}: "不存在的文章" https://example.org/not-a-seed is not in the llm-action list`,
+    ]);
   });
 });

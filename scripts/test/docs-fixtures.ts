@@ -14,7 +14,11 @@ export interface FixtureLab {
 }
 
 // A real llm-action entry (docs/readings.json), so coverage has something to find.
-export const SEED_READING = { title: "大模型量化概述", url: "https://www.zhihu.com/question/627484732/answer/3261671478", source: "seed:llm-action" };
+export const SEED_READING = {
+  title: "大模型量化概述",
+  url: "https://www.zhihu.com/question/627484732/answer/3261671478",
+  source: "seed:llm-action",
+};
 
 const PLOT = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60" viewBox="0 0 120 60"><rect width="120" height="60" fill="#eef"/><polyline points="0,50 40,30 80,20 120,5" fill="none" stroke="#13a" stroke-width="2"/></svg>\n`;
 
@@ -37,7 +41,10 @@ export function alpha(over: Partial<FixtureLab> = {}): FixtureLab {
       "Then [lab beta's second part](../02-beta/README.md#part-two).",
       "",
     ].join("\n"),
-    readings: [SEED_READING, { title: "Attention Is All You Need", url: "https://arxiv.org/abs/1706.03762", source: "paper" }],
+    readings: [
+      SEED_READING,
+      { title: "Attention Is All You Need", url: "https://arxiv.org/abs/1706.03762", source: "paper" },
+    ],
     files: {
       "src/alpha.ts": "// the whole lab\nexport const alpha = 1;\n",
       "plots/loss.svg": PLOT,
@@ -72,10 +79,19 @@ export function writeLabs(labs: FixtureLab[]): string {
       concepts: ["fixtures"],
       prerequisites: [],
       minutes: 5,
-      readings: lab.readings ?? [{ title: "Fixture docs", url: "https://example.org/fixture", source: "docs" }],
+      readings: lab.readings ?? [
+        { title: "Fixture docs", url: "https://example.org/fixture", source: "docs" },
+      ],
       exercises: [],
     };
-    writeFileSync(join(d, "package.json"), JSON.stringify({ name: `@llm-labs/fixture-${lab.id}`, private: true, type: "module", lab: manifest }, null, 2));
+    writeFileSync(
+      join(d, "package.json"),
+      JSON.stringify(
+        { name: `@llm-labs/fixture-${lab.id}`, private: true, type: "module", lab: manifest },
+        null,
+        2,
+      ),
+    );
     if (lab.readme !== undefined) writeFileSync(join(d, "README.md"), lab.readme);
     for (const [p, text] of Object.entries(lab.files ?? {})) {
       mkdirSync(join(d, p, ".."), { recursive: true });

@@ -24,9 +24,12 @@ describe("docs/readings.json", () => {
     }
   });
 
-  it.skipIf(!seeds)("is what the importer makes from the seed lists today (npm run docs -- --import-readings)", () => {
-    expect(data).toEqual(parseSeeds(seeds!));
-  });
+  it.skipIf(!seeds)(
+    "is what the importer makes from the seed lists today (npm run docs -- --import-readings)",
+    () => {
+      expect(data).toEqual(parseSeeds(seeds!));
+    },
+  );
 });
 
 describe("the seed list parser", () => {
@@ -53,18 +56,55 @@ describe("the seed list parser", () => {
 
   it("reads links, bare URLs, heading links, empty links and table rows, with their section", () => {
     expect(entries).toEqual([
-      { list: "seed:llm-action", section: ["训练"], context: "原理", title: "[源码解析] 分布式", url: "https://example.org/a" },
-      { list: "seed:llm-action", section: ["训练"], context: "原理", title: "心法", url: "https://example.org/b" },
-      { list: "seed:llm-action", section: ["训练"], context: "父条目", title: "https://example.org/c", url: "https://example.org/c" },
+      {
+        list: "seed:llm-action",
+        section: ["训练"],
+        context: "原理",
+        title: "[源码解析] 分布式",
+        url: "https://example.org/a",
+      },
+      {
+        list: "seed:llm-action",
+        section: ["训练"],
+        context: "原理",
+        title: "心法",
+        url: "https://example.org/b",
+      },
+      {
+        list: "seed:llm-action",
+        section: ["训练"],
+        context: "父条目",
+        title: "https://example.org/c",
+        url: "https://example.org/c",
+      },
       { list: "seed:llm-action", section: ["训练", "量化"], title: "量化", url: "https://example.org/d" },
       { list: "seed:llm-action", section: ["训练", "量化"], title: "还没写", url: null },
-      { list: "seed:llm-action", section: ["训练", "量化"], context: "Alpaca", title: "从0到1", url: "https://example.org/e" },
-      { list: "seed:llm-action", section: ["训练", "量化"], context: "Alpaca", title: "配套代码", url: "https://example.org/f" },
+      {
+        list: "seed:llm-action",
+        section: ["训练", "量化"],
+        context: "Alpaca",
+        title: "从0到1",
+        url: "https://example.org/e",
+      },
+      {
+        list: "seed:llm-action",
+        section: ["训练", "量化"],
+        context: "Alpaca",
+        title: "配套代码",
+        url: "https://example.org/f",
+      },
     ]);
   });
 
   it("the independent URL scan finds the same links (and skips images, banners and the chart)", () => {
-    expect(rawSeedUrls(md)).toEqual(["https://example.org/a", "https://example.org/b", "https://example.org/c", "https://example.org/d", "https://example.org/e", "https://example.org/f"]);
+    expect(rawSeedUrls(md)).toEqual([
+      "https://example.org/a",
+      "https://example.org/b",
+      "https://example.org/c",
+      "https://example.org/d",
+      "https://example.org/e",
+      "https://example.org/f",
+    ]);
   });
 });
 
@@ -74,7 +114,10 @@ describe("check:readings against the data file", () => {
     onTestFinished(() => rmSync(labsDir, { recursive: true, force: true }));
     const labs = discoverLabs({ ...defaultCourse(), labsDir });
     expect(checkReadings(labs, data.entries)).toEqual([]);
-    const renamed = { ...labs[0], manifest: { ...labs[0].manifest, readings: [{ ...labs[0].manifest.readings[0], title: "量化概述" }] } };
+    const renamed = {
+      ...labs[0],
+      manifest: { ...labs[0].manifest, readings: [{ ...labs[0].manifest.readings[0], title: "量化概述" }] },
+    };
     expect(checkReadings([renamed], data.entries)).toEqual([
       'alpha: https://www.zhihu.com/question/627484732/answer/3261671478 is in the llm-action list, but not with the title "量化概述" (the list writes "大模型量化概述")',
     ]);

@@ -29,7 +29,8 @@ import { tokenizerFromJsTiktoken } from "../src/tiktoken-ranks.ts";
 function wordSoup(seed: number, bytes: number): string {
   const rng = new Rng(seed);
   const latin = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  const han = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长";
+  const han =
+    "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长";
   const words: string[] = [];
   let size = 0;
   while (size < bytes) {
@@ -57,7 +58,8 @@ for (const [textName, text] of Object.entries(texts)) {
   const mb = Buffer.byteLength(text) / 1e6;
   const want = ours.encode(text);
   const check = (name: string, ids: ArrayLike<number>) => {
-    if (ids.length !== want.length || Array.from(ids).some((id, i) => id !== want[i])) throw new Error(`${name} and ours disagree on the ${textName}`);
+    if (ids.length !== want.length || Array.from(ids).some((id, i) => id !== want[i]))
+      throw new Error(`${name} and ours disagree on the ${textName}`);
   };
   check("gpt-tokenizer", gptTokenizerEncode(text));
   check("js-tiktoken", jsTiktoken.encode(text));
@@ -65,14 +67,27 @@ for (const [textName, text] of Object.entries(texts)) {
 
   const ms = {
     ours: timeIt(() => ours.encode(text), { repeat: 5 }),
-    oursCold: timeIt(() => { ours.clearCache(); ours.encode(text); }, { repeat: 5 }),
+    oursCold: timeIt(
+      () => {
+        ours.clearCache();
+        ours.encode(text);
+      },
+      { repeat: 5 },
+    ),
     gpt: timeIt(() => gptTokenizerEncode(text), { repeat: 5 }),
-    gptCold: timeIt(() => { clearMergeCache(); gptTokenizerEncode(text); }, { repeat: 5 }),
+    gptCold: timeIt(
+      () => {
+        clearMergeCache();
+        gptTokenizerEncode(text);
+      },
+      { repeat: 5 },
+    ),
     // js-tiktoken has no cache and the check above already warmed it up.
     js: timeIt(() => jsTiktoken.encode(text), { repeat: 2, warmup: 0 }),
     wasm: timeIt(() => wasm.encode(text), { repeat: 5 }),
   };
-  const row = (name: string, t: number) => rows.push([textName, name, Number(t.toFixed(0)), Number((mb / (t / 1000)).toFixed(2))]);
+  const row = (name: string, t: number) =>
+    rows.push([textName, name, Number(t.toFixed(0)), Number((mb / (t / 1000)).toFixed(2))]);
   row("ours, warm", ms.ours);
   row("ours, cold", ms.oursCold);
   row("gpt-tokenizer, warm", ms.gpt);
@@ -86,7 +101,9 @@ for (const [textName, text] of Object.entries(texts)) {
     ratioLine(`encode${suffix} ours/js-tiktoken`, ms.js / ms.ours),
     ratioLine(`encode${suffix} ours/tiktoken-wasm`, ms.wasm / ms.ours),
   );
-  console.log(`${textName}: ${want.length.toLocaleString("en")} tokens from ${Buffer.byteLength(text).toLocaleString("en")} bytes, identical ids from all four encoders`);
+  console.log(
+    `${textName}: ${want.length.toLocaleString("en")} tokens from ${Buffer.byteLength(text).toLocaleString("en")} bytes, identical ids from all four encoders`,
+  );
 }
 wasm.free();
 

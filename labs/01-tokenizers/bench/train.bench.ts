@@ -46,15 +46,35 @@ for (let step = 0; step < N; step++) {
 }
 const naiveMs = performance.now() - t0;
 naiveBar.done();
-if (naive.some(([a, b], i) => incremental[i].a !== a || incremental[i].b !== b)) throw new Error("the naive and the incremental trainer learned different merges");
+if (naive.some(([a, b], i) => incremental[i].a !== a || incremental[i].b !== b))
+  throw new Error("the naive and the incremental trainer learned different merges");
 
-console.log(table(
-  ["run", "text", "merges", "seconds"],
-  [
-    ["trainBpe, vocab 2000", `${(bytes / 1e6).toFixed(2)} MB`, merges.length, Number(fullSeconds.toFixed(2))],
-    ["learnMerges (incremental counts)", `${(bytes / 1e6).toFixed(2)} MB`, N, Number((incrementalMs / 1000).toFixed(2))],
-    ["recount every pair after every merge", `${(bytes / 1e6).toFixed(2)} MB`, N, Number((naiveMs / 1000).toFixed(2))],
-  ],
-));
-console.log(`\ntraining ${(bytes / 1e6).toFixed(2)} MB to a 2,000-token vocabulary: ${fullSeconds.toFixed(2)} s`);
+console.log(
+  table(
+    ["run", "text", "merges", "seconds"],
+    [
+      [
+        "trainBpe, vocab 2000",
+        `${(bytes / 1e6).toFixed(2)} MB`,
+        merges.length,
+        Number(fullSeconds.toFixed(2)),
+      ],
+      [
+        "learnMerges (incremental counts)",
+        `${(bytes / 1e6).toFixed(2)} MB`,
+        N,
+        Number((incrementalMs / 1000).toFixed(2)),
+      ],
+      [
+        "recount every pair after every merge",
+        `${(bytes / 1e6).toFixed(2)} MB`,
+        N,
+        Number((naiveMs / 1000).toFixed(2)),
+      ],
+    ],
+  ),
+);
+console.log(
+  `\ntraining ${(bytes / 1e6).toFixed(2)} MB to a 2,000-token vocabulary: ${fullSeconds.toFixed(2)} s`,
+);
 console.log(ratioLine("train incremental/naive", naiveMs / incrementalMs));

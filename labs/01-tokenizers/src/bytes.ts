@@ -66,22 +66,39 @@ export function findUtf8Error(bytes: ArrayLike<number>): { offset: number; reaso
     let need: number;
     let cp: number;
     let min: number;
-    if (b < 0x80) { i++; continue; }
-    else if (b >= 0xc2 && b <= 0xdf) { need = 1; cp = b & 0x1f; min = 0x80; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; cp = b & 0x0f; min = 0x800; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; cp = b & 0x07; min = 0x10000; }
-    else if (b >= 0x80 && b <= 0xbf) return { offset: i, reason: `continuation byte 0x${hex(b)} with no lead byte before it` };
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      cp = b & 0x1f;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      cp = b & 0x0f;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      cp = b & 0x07;
+      min = 0x10000;
+    } else if (b >= 0x80 && b <= 0xbf)
+      return { offset: i, reason: `continuation byte 0x${hex(b)} with no lead byte before it` };
     else return { offset: i, reason: `byte 0x${hex(b)} never appears in UTF-8` };
     if (i + need >= bytes.length) {
-      return { offset: i, reason: `sequence starting with 0x${hex(b)} needs ${need + 1} bytes but the input ends after ${bytes.length - i}` };
+      return {
+        offset: i,
+        reason: `sequence starting with 0x${hex(b)} needs ${need + 1} bytes but the input ends after ${bytes.length - i}`,
+      };
     }
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k];
-      if ((c & 0xc0) !== 0x80) return { offset: i + k, reason: `expected a continuation byte 10xxxxxx, found 0x${hex(c)}` };
+      if ((c & 0xc0) !== 0x80)
+        return { offset: i + k, reason: `expected a continuation byte 10xxxxxx, found 0x${hex(c)}` };
       cp = (cp << 6) | (c & 0x3f);
     }
     if (cp < min) return { offset: i, reason: `overlong encoding of U+${cp.toString(16).toUpperCase()}` };
-    if (cp >= 0xd800 && cp <= 0xdfff) return { offset: i, reason: `encodes the surrogate U+${cp.toString(16).toUpperCase()}` };
+    if (cp >= 0xd800 && cp <= 0xdfff)
+      return { offset: i, reason: `encodes the surrogate U+${cp.toString(16).toUpperCase()}` };
     if (cp > 0x10ffff) return { offset: i, reason: `code point above U+10FFFF` };
     i += need + 1;
   }
@@ -160,7 +177,8 @@ export function charToByte(): Map<string, number> {
   if (charToByteCache) return charToByteCache;
   const inverse = new Map<string, number>();
   byteToChar().forEach((ch, b) => inverse.set(ch, b));
-  if (inverse.size !== 256) throw new Error(`bytesToUnicode must give 256 different characters, got ${inverse.size}`);
+  if (inverse.size !== 256)
+    throw new Error(`bytesToUnicode must give 256 different characters, got ${inverse.size}`);
   return (charToByteCache = inverse);
 }
 
@@ -181,7 +199,10 @@ function charCodeToByte(): Int16Array {
   if (charCodeToByteCache) return charCodeToByteCache;
   const table = new Int16Array(0x144).fill(-1);
   for (const [ch, b] of charToByte()) {
-    if (ch.charCodeAt(0) >= table.length) throw new Error(`bytesToUnicode: byte ${b} maps to U+${ch.charCodeAt(0).toString(16)}, above GPT-2's range`);
+    if (ch.charCodeAt(0) >= table.length)
+      throw new Error(
+        `bytesToUnicode: byte ${b} maps to U+${ch.charCodeAt(0).toString(16)}, above GPT-2's range`,
+      );
     table[ch.charCodeAt(0)] = b;
   }
   return (charCodeToByteCache = table);

@@ -61,7 +61,9 @@ export class StreamDecoder {
   end(): string {
     if (this.pending.length > 0) {
       const bytes = this.pending.map((b) => "0x" + b.toString(16).toUpperCase()).join(" ");
-      throw new Error(`invalid UTF-8: the token stream ended inside a character (${this.pending.length} byte(s) held back: ${bytes})`);
+      throw new Error(
+        `invalid UTF-8: the token stream ended inside a character (${this.pending.length} byte(s) held back: ${bytes})`,
+      );
     }
     return "";
   }

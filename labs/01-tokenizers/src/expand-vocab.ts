@@ -38,7 +38,12 @@ export function chineseWords(base: Tokenizer, text: string): Word[] {
  * Add `count` new tokens to `base`, learned on the Chinese pieces of `text`.
  * New ids start right after the base vocabulary (special tokens included).
  */
-export function expandVocab(base: Tokenizer, text: string, count: number, onMerge?: (done: number, m: LearnedMerge) => void): { tokenizer: Tokenizer; added: LearnedMerge[] } {
+export function expandVocab(
+  base: Tokenizer,
+  text: string,
+  count: number,
+  onMerge?: (done: number, m: LearnedMerge) => void,
+): { tokenizer: Tokenizer; added: LearnedMerge[] } {
   const firstId = base.vocabSize;
   const added = learnMerges(chineseWords(base, text), count, firstId, onMerge);
   return { tokenizer: appendMerges(base, added, `${base.name}+zh${added.length}`), added };

@@ -37,7 +37,13 @@ const TokenizerJson = z.looseObject({
   added_tokens: z.array(AddedToken).nullish(),
   normalizer: Component.nullish(),
   pre_tokenizer: Component.nullish(),
-  model: z.looseObject({ type: z.string().optional() }, { error: (iss) => (iss.input === undefined ? 'the "model" section is missing' : '"model" must be an object') }),
+  model: z.looseObject(
+    { type: z.string().optional() },
+    {
+      error: (iss) =>
+        iss.input === undefined ? 'the "model" section is missing' : '"model" must be an object',
+    },
+  ),
 });
 
 const BpeModel = z.object({
@@ -45,7 +51,10 @@ const BpeModel = z.object({
   // vocab and merges are checked entry by entry while we build the tables:
   // several times faster than zod on 200,000 entries, and the message can
   // name the entry.
-  vocab: z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), "expected an object mapping token strings to ids"),
+  vocab: z.custom<Record<string, unknown>>(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+    "expected an object mapping token strings to ids",
+  ),
   merges: z.array(z.unknown()),
   dropout: z.number().nullish(),
   unk_token: z.string().nullish(),
@@ -80,7 +89,9 @@ export class TokenizerJsonError extends Error {
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => `${[where, ...i.path].filter((p) => p !== "").join(".")}: ${i.message}`);
+  const issues = r.error.issues.map(
+    (i) => `${[where, ...i.path].filter((p) => p !== "").join(".")}: ${i.message}`,
+  );
   throw new TokenizerJsonError(issues.join("; "));
 }
 
@@ -99,11 +110,15 @@ function buildNormalizer(config: unknown, where = "normalizer"): ((text: string)
     case "Lowercase":
       return (text) => text.toLowerCase();
     case "Sequence": {
-      const parts = check(z.object({ normalizers: z.array(z.unknown()) }), config, where).normalizers.map((n, i) => buildNormalizer(n, `${where}.normalizers.${i}`));
+      const parts = check(z.object({ normalizers: z.array(z.unknown()) }), config, where).normalizers.map(
+        (n, i) => buildNormalizer(n, `${where}.normalizers.${i}`),
+      );
       return (text) => parts.reduce((t, f) => (f ? f(t) : t), text);
     }
     default:
-      throw new TokenizerJsonError(`${where}: normalizer type "${c.type}" is not supported (supported: NFC, NFD, NFKC, NFKD, Lowercase, Sequence)`);
+      throw new TokenizerJsonError(
+        `${where}: normalizer type "${c.type}" is not supported (supported: NFC, NFD, NFKC, NFKD, Lowercase, Sequence)`,
+      );
   }
 }
 
@@ -121,19 +136,31 @@ function flatten(split: PreTokenizer): Stage {
  * a stage after it would see stand-in characters, not text.
  */
 function buildPreTokenizer(config: unknown): PreTokenizer {
-  if (config === null || config === undefined) throw new TokenizerJsonError("pre_tokenizer is missing: a byte-level BPE needs a ByteLevel pre-tokenizer");
+  if (config === null || config === undefined)
+    throw new TokenizerJsonError(
+      "pre_tokenizer is missing: a byte-level BPE needs a ByteLevel pre-tokenizer",
+    );
   const isSequence = check(Component, config, "pre_tokenizer").type === "Sequence";
-  const list = isSequence ? check(z.object({ pretokenizers: z.array(z.unknown()) }), config, "pre_tokenizer").pretokenizers : [config];
+  const list = isSequence
+    ? check(z.object({ pretokenizers: z.array(z.unknown()) }), config, "pre_tokenizer").pretokenizers
+    : [config];
   const stages: Stage[] = [];
   let sawByteLevel = false;
   list.forEach((item, i) => {
     const where = isSequence ? `pre_tokenizer.pretokenizers.${i}` : "pre_tokenizer";
     const c = check(Component, item, where);
-    if (sawByteLevel) throw new TokenizerJsonError(`${where}: "${c.type}" comes after ByteLevel; this loader needs ByteLevel to be the last pre-tokenizer`);
+    if (sawByteLevel)
+      throw new TokenizerJsonError(
+        `${where}: "${c.type}" comes after ByteLevel; this loader needs ByteLevel to be the last pre-tokenizer`,
+      );
     if (c.type === "Split") {
       const s = check(SplitConfig, item, where);
-      if (s.behavior !== "Isolated" && s.behavior !== "Removed") throw new TokenizerJsonError(`${where}: Split behavior "${s.behavior}" is not supported (supported: Isolated, Removed)`);
-      const pattern = "Regex" in s.pattern ? s.pattern.Regex : s.pattern.String.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+      if (s.behavior !== "Isolated" && s.behavior !== "Removed")
+        throw new TokenizerJsonError(
+          `${where}: Split behavior "${s.behavior}" is not supported (supported: Isolated, Removed)`,
+        );
+      const pattern =
+        "Regex" in s.pattern ? s.pattern.Regex : s.pattern.String.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
       stages.push(flatten(splitPreTokenizer(pattern, s.behavior, s.invert ?? false)));
     } else if (c.type === "ByteLevel") {
       const b = check(ByteLevelConfig, item, where);
@@ -143,10 +170,15 @@ function buildPreTokenizer(config: unknown): PreTokenizer {
       if (b.add_prefix_space) stages.push((pieces) => pieces.map((p) => (p.startsWith(" ") ? p : " " + p)));
       if (b.use_regex ?? true) stages.push(flatten(regexPreTokenizer(GPT2_PATTERN)));
     } else {
-      throw new TokenizerJsonError(`${where}: pre-tokenizer type "${c.type}" is not supported (supported: Split, ByteLevel, Sequence)`);
+      throw new TokenizerJsonError(
+        `${where}: pre-tokenizer type "${c.type}" is not supported (supported: Split, ByteLevel, Sequence)`,
+      );
     }
   });
-  if (!sawByteLevel) throw new TokenizerJsonError("pre_tokenizer has no ByteLevel step, so this is not a byte-level BPE tokenizer");
+  if (!sawByteLevel)
+    throw new TokenizerJsonError(
+      "pre_tokenizer has no ByteLevel step, so this is not a byte-level BPE tokenizer",
+    );
   if (stages.length === 1) {
     const only = stages[0];
     return (text) => only([text]);
@@ -156,26 +188,47 @@ function buildPreTokenizer(config: unknown): PreTokenizer {
 
 /** Parse and check a tokenizer.json (as an already-parsed JSON value) and build our Tokenizer from it. */
 export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tokenizer {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new TokenizerJsonError("expected a JSON object at the top level");
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new TokenizerJsonError("expected a JSON object at the top level");
   const file = check(TokenizerJson, json, "");
   const type = file.model.type;
-  if (type === undefined) throw new TokenizerJsonError('model has no "type"; this loader reads byte-level BPE models ("type": "BPE")');
-  if (type !== "BPE") throw new TokenizerJsonError(`model type "${type}" is not supported; this loader reads byte-level BPE models ("type": "BPE") only`);
+  if (type === undefined)
+    throw new TokenizerJsonError(
+      'model has no "type"; this loader reads byte-level BPE models ("type": "BPE")',
+    );
+  if (type !== "BPE")
+    throw new TokenizerJsonError(
+      `model type "${type}" is not supported; this loader reads byte-level BPE models ("type": "BPE") only`,
+    );
   const model = check(BpeModel, file.model, "model");
-  if (model.byte_fallback) throw new TokenizerJsonError("model.byte_fallback is true: that is a SentencePiece-style BPE (like Llama 2), not byte-level BPE");
-  if (model.continuing_subword_prefix || model.end_of_word_suffix) throw new TokenizerJsonError("model uses continuing_subword_prefix / end_of_word_suffix, which byte-level BPE does not; not supported");
-  if (model.dropout) throw new TokenizerJsonError(`model.dropout = ${model.dropout}: BPE-dropout makes encoding random; not supported`);
+  if (model.byte_fallback)
+    throw new TokenizerJsonError(
+      "model.byte_fallback is true: that is a SentencePiece-style BPE (like Llama 2), not byte-level BPE",
+    );
+  if (model.continuing_subword_prefix || model.end_of_word_suffix)
+    throw new TokenizerJsonError(
+      "model uses continuing_subword_prefix / end_of_word_suffix, which byte-level BPE does not; not supported",
+    );
+  if (model.dropout)
+    throw new TokenizerJsonError(
+      `model.dropout = ${model.dropout}: BPE-dropout makes encoding random; not supported`,
+    );
 
   // Vocabulary: token string -> id, and id -> bytes.
   const tokens: (Uint8Array | undefined)[] = [];
   const vocab = new Map<string, number>();
   for (const token of Object.keys(model.vocab)) {
     const id = model.vocab[token];
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerJsonError(`model.vocab: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids are integers >= 0`);
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0)
+      throw new TokenizerJsonError(
+        `model.vocab: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids are integers >= 0`,
+      );
     const bytes = tokenStringToBytes(token);
     if (bytes === null) {
       const bad = [...token].find((ch) => tokenStringToBytes(ch) === null)!;
-      throw new TokenizerJsonError(`model.vocab: token ${JSON.stringify(token)} (id ${id}) contains ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which is not one of GPT-2's 256 byte characters; is this really a byte-level vocabulary?`);
+      throw new TokenizerJsonError(
+        `model.vocab: token ${JSON.stringify(token)} (id ${id}) contains ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which is not one of GPT-2's 256 byte characters; is this really a byte-level vocabulary?`,
+      );
     }
     if (tokens[id] !== undefined) throw new TokenizerJsonError(`model.vocab: id ${id} is used by two tokens`);
     tokens[id] = bytes;
@@ -185,23 +238,41 @@ export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tok
   // Merges: position in the list = rank; the merged token must be in the vocabulary.
   const merges = new Map<number, Merge>();
   model.merges.forEach((entry, rank) => {
-    let a: string, b: string;
+    let a: string;
+    let b: string;
     if (typeof entry === "string") {
       const space = entry.indexOf(" ");
-      if (space <= 0 || entry.indexOf(" ", space + 1) !== -1) throw new TokenizerJsonError(`model.merges[${rank}]: ${JSON.stringify(entry)} is not two tokens separated by one space`);
+      if (space <= 0 || entry.indexOf(" ", space + 1) !== -1)
+        throw new TokenizerJsonError(
+          `model.merges[${rank}]: ${JSON.stringify(entry)} is not two tokens separated by one space`,
+        );
       a = entry.slice(0, space);
       b = entry.slice(space + 1);
-    } else if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string" && typeof entry[1] === "string") {
+    } else if (
+      Array.isArray(entry) &&
+      entry.length === 2 &&
+      typeof entry[0] === "string" &&
+      typeof entry[1] === "string"
+    ) {
       [a, b] = entry as [string, string];
     } else {
-      throw new TokenizerJsonError(`model.merges[${rank}]: expected "a b" or ["a", "b"], got ${JSON.stringify(entry)}`);
+      throw new TokenizerJsonError(
+        `model.merges[${rank}]: expected "a b" or ["a", "b"], got ${JSON.stringify(entry)}`,
+      );
     }
     const ia = vocab.get(a);
     const ib = vocab.get(b);
     const merged = vocab.get(a + b);
     if (ia === undefined || ib === undefined || merged === undefined) {
-      const what = ia === undefined ? `refers to ${JSON.stringify(a)}` : ib === undefined ? `refers to ${JSON.stringify(b)}` : `makes ${JSON.stringify(a + b)}`;
-      throw new TokenizerJsonError(`model.merges[${rank}] ${JSON.stringify(`${a} ${b}`)} ${what}, which is not in model.vocab`);
+      const what =
+        ia === undefined
+          ? `refers to ${JSON.stringify(a)}`
+          : ib === undefined
+            ? `refers to ${JSON.stringify(b)}`
+            : `makes ${JSON.stringify(a + b)}`;
+      throw new TokenizerJsonError(
+        `model.merges[${rank}] ${JSON.stringify(`${a} ${b}`)} ${what}, which is not in model.vocab`,
+      );
     }
     const key = pairKey(ia, ib);
     // A pair listed twice keeps its first (lowest) rank.
@@ -210,7 +281,10 @@ export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tok
 
   const special = new Map<string, number>();
   for (const t of file.added_tokens ?? []) {
-    if (t.lstrip || t.rstrip || t.single_word) throw new TokenizerJsonError(`added token ${JSON.stringify(t.content)} uses lstrip/rstrip/single_word, which this loader does not support`);
+    if (t.lstrip || t.rstrip || t.single_word)
+      throw new TokenizerJsonError(
+        `added token ${JSON.stringify(t.content)} uses lstrip/rstrip/single_word, which this loader does not support`,
+      );
     special.set(t.content, t.id);
   }
 
@@ -232,10 +306,14 @@ export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tok
  * as a Split pre-tokenizer followed by ByteLevel.
  */
 export function tokenizerToHfJson(tok: Tokenizer): Record<string, unknown> {
-  if (tok.pattern === undefined) throw new Error(`${tok.name}: no split pattern recorded, cannot write a tokenizer.json`);
+  if (tok.pattern === undefined)
+    throw new Error(`${tok.name}: no split pattern recorded, cannot write a tokenizer.json`);
   const byRank = [...tok.merges].sort((x, y) => x[1].rank - y[1].rank);
   const made = new Set(byRank.map(([, m]) => m.id));
-  if (made.size !== byRank.length) throw new Error(`${tok.name}: several pairs make the same token (a tiktoken rank file?); a tokenizer.json merge list needs one merge per token`);
+  if (made.size !== byRank.length)
+    throw new Error(
+      `${tok.name}: several pairs make the same token (a tiktoken rank file?); a tokenizer.json merge list needs one merge per token`,
+    );
   const vocab: Record<string, number> = {};
   tok.tokens.forEach((bytes, id) => {
     if (bytes) vocab[bytesToTokenString(bytes)] = id;
@@ -245,7 +323,15 @@ export function tokenizerToHfJson(tok: Tokenizer): Record<string, unknown> {
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: [...tok.special].map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: [...tok.special].map(([content, id]) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: {
       type: "Sequence",

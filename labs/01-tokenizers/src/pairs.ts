@@ -35,7 +35,11 @@ export function unpairKey(key: number): [number, number] {
  * dictionary of words with frequencies, for the same reason). Pass an
  * existing Map as `counts` to add to it.
  */
-export function countPairs(ids: readonly number[], counts: Map<number, number> = new Map(), weight = 1): Map<number, number> {
+export function countPairs(
+  ids: readonly number[],
+  counts: Map<number, number> = new Map(),
+  weight = 1,
+): Map<number, number> {
   // #region exercise count-pairs
   // hint: one pass over i = 0 .. ids.length - 2, looking at (ids[i], ids[i + 1]).
   // hint: the Map key is pairKey(a, b); add `weight`, starting from 0 for a pair not seen yet.

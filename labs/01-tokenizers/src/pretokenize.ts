@@ -137,7 +137,11 @@ export function regexPreTokenizer(pattern: string): PreTokenizer {
  * the gaps become delimiters, so Removed + invert keeps only the matches,
  * which is how GPT-4o's tokenizer.json writes the plain tiktoken behaviour.
  */
-export function splitPreTokenizer(pattern: string, behavior: "Isolated" | "Removed", invert: boolean): PreTokenizer {
+export function splitPreTokenizer(
+  pattern: string,
+  behavior: "Isolated" | "Removed",
+  invert: boolean,
+): PreTokenizer {
   const re = compilePattern(pattern);
   return (text) => {
     const pieces: string[] = [];

@@ -7,8 +7,8 @@
 
 export const MIXED_TEXT = [
   "Tokenization is where a language model first meets text. It doesn't see letters; it sees ids,",
-  "and THEY'LL be different for every vocabulary. GPT-2 splits \"tokenization\" differently from GPT-4o,",
-  "and a rare word like \"Sennrich-style\" costs more tokens than a common one.",
+  'and THEY\'LL be different for every vocabulary. GPT-2 splits "tokenization" differently from GPT-4o,',
+  'and a rare word like "Sennrich-style" costs more tokens than a common one.',
   "",
   "分词器把文本切成词元，模型只看得到词元的编号。英文为主的词表常把一个汉字切成两三个字节级词元，",
   "所以同样一句话，中文往往比英文贵得多。词表扩充（例如 Chinese-LLaMA）就是为了解决这个问题：",

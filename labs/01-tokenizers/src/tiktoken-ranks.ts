@@ -22,7 +22,10 @@ export function parseTiktokenFile(text: string): Map<string, number> {
     if (line.trim() === "") return;
     const [token, rank] = line.trim().split(" ");
     const r = Number(rank);
-    if (token === undefined || !Number.isInteger(r) || r < 0) throw new Error(`tiktoken file line ${i + 1}: expected "<base64> <rank>", got ${JSON.stringify(line.slice(0, 60))}`);
+    if (token === undefined || !Number.isInteger(r) || r < 0)
+      throw new Error(
+        `tiktoken file line ${i + 1}: expected "<base64> <rank>", got ${JSON.stringify(line.slice(0, 60))}`,
+      );
     ranks.set(token, r);
   });
   return ranks;
@@ -39,7 +42,8 @@ export function parseJsTiktokenRanks(packed: string): Map<string, number> {
     if (line === "") continue;
     const [, first, ...tokens] = line.split(" ");
     const start = Number(first);
-    if (!Number.isInteger(start)) throw new Error(`js-tiktoken ranks: bad line start ${JSON.stringify(line.slice(0, 40))}`);
+    if (!Number.isInteger(start))
+      throw new Error(`js-tiktoken ranks: bad line start ${JSON.stringify(line.slice(0, 40))}`);
     tokens.forEach((token, i) => ranks.set(token, start + i));
   }
   return ranks;
@@ -87,6 +91,14 @@ export function tokenizerFromTiktoken(spec: TiktokenSpec): Tokenizer {
 }
 
 /** Load one of js-tiktoken's bundled encodings, e.g. `(await import("js-tiktoken/ranks/gpt2")).default`. */
-export function tokenizerFromJsTiktoken(name: string, data: { pat_str: string; special_tokens: Record<string, number>; bpe_ranks: string }): Tokenizer {
-  return tokenizerFromTiktoken({ name, ranks: parseJsTiktokenRanks(data.bpe_ranks), pattern: data.pat_str, special: data.special_tokens });
+export function tokenizerFromJsTiktoken(
+  name: string,
+  data: { pat_str: string; special_tokens: Record<string, number>; bpe_ranks: string },
+): Tokenizer {
+  return tokenizerFromTiktoken({
+    name,
+    ranks: parseJsTiktokenRanks(data.bpe_ranks),
+    pattern: data.pat_str,
+    special: data.special_tokens,
+  });
 }

@@ -73,7 +73,12 @@ export class Tokenizer {
     });
     const missing = [...this.byteIds.keys()].filter((b) => this.byteIds[b] === -1);
     if (missing.length > 0) {
-      throw new Error(`${this.name}: a byte-level vocabulary needs a token for each of the 256 bytes; missing ${missing.slice(0, 8).map((b) => "0x" + b.toString(16)).join(", ")}${missing.length > 8 ? ", ..." : ""}`);
+      throw new Error(
+        `${this.name}: a byte-level vocabulary needs a token for each of the 256 bytes; missing ${missing
+          .slice(0, 8)
+          .map((b) => "0x" + b.toString(16))
+          .join(", ")}${missing.length > 8 ? ", ..." : ""}`,
+      );
     }
     for (const [text, id] of this.special) this.specialById.set(id, text);
     // Longest first, so "<|im_start|>" wins over a shorter token it contains.
@@ -109,7 +114,10 @@ export class Tokenizer {
     this.specialRegex.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = this.specialRegex.exec(text)) !== null) {
-      if (policy === "raise") throw new Error(`the text contains the special token ${JSON.stringify(m[0])} at index ${m.index}; pass { special: "allow" } or "ignore" to say what you mean`);
+      if (policy === "raise")
+        throw new Error(
+          `the text contains the special token ${JSON.stringify(m[0])} at index ${m.index}; pass { special: "allow" } or "ignore" to say what you mean`,
+        );
       this.encodeOrdinary(text.slice(start, m.index), out);
       out.push(this.special.get(m[0])!);
       start = m.index + m[0].length;
@@ -190,7 +198,9 @@ export class Tokenizer {
     if (bytes) return bytes;
     const special = this.specialById.get(id);
     if (special !== undefined) return Uint8Array.from(utf8Bytes(special));
-    throw new Error(`${this.name}: token id ${id} is not in the vocabulary (ids run from 0 to ${this.vocabSize - 1})`);
+    throw new Error(
+      `${this.name}: token id ${id} is not in the vocabulary (ids run from 0 to ${this.vocabSize - 1})`,
+    );
   }
 
   /** Ids -> the bytes they stand for, concatenated. */
@@ -216,7 +226,9 @@ export class Tokenizer {
     try {
       return utf8Decode(bytes);
     } catch (e) {
-      throw new Error(`${this.name}: these ids do not decode to text: ${(e as Error).message} (decoding a stream token by token? use streamDecoder())`);
+      throw new Error(
+        `${this.name}: these ids do not decode to text: ${(e as Error).message} (decoding a stream token by token? use streamDecoder())`,
+      );
     }
   }
 

@@ -67,7 +67,14 @@ function addTo(where: Map<number, Set<number>>, key: number, w: number): void {
  * deleted, so the Map only holds pairs that still exist. Only pairs that
  * touch newId are new to this word, so only those need a `where` entry.
  */
-export function mergeWord(words: Word[], w: number, a: number, b: number, newId: number, stats: PairStats): void {
+export function mergeWord(
+  words: Word[],
+  w: number,
+  a: number,
+  b: number,
+  newId: number,
+  stats: PairStats,
+): void {
   // #region exercise train-incremental
   // hint: first subtract word.count from counts of every adjacent pair of words[w].ids (delete a pair that reaches 0).
   // hint: then words[w].ids = merge(...), add the pairs back with countPairs(ids, stats.counts, word.count), and add w to stats.where for each pair that contains newId.
@@ -81,7 +88,8 @@ export function mergeWord(words: Word[], w: number, a: number, b: number, newId:
   word.ids = merge(word.ids, a, b, newId);
   countPairs(word.ids, stats.counts, word.count);
   for (let i = 0; i + 1 < word.ids.length; i++) {
-    if (word.ids[i] === newId || word.ids[i + 1] === newId) addTo(stats.where, pairKey(word.ids[i], word.ids[i + 1]), w);
+    if (word.ids[i] === newId || word.ids[i + 1] === newId)
+      addTo(stats.where, pairKey(word.ids[i], word.ids[i + 1]), w);
   }
   // #endregion
 }
@@ -129,7 +137,10 @@ export function learnMerges(
       if (containsPair(words[w].ids, a, b)) mergeWord(words, w, a, b, id, stats);
     }
     stats.where.delete(best.key);
-    if (stats.counts.has(best.key)) throw new Error(`internal: pair (${a}, ${b}) still counted after merging it; is mergeWord updating the counts?`);
+    if (stats.counts.has(best.key))
+      throw new Error(
+        `internal: pair (${a}, ${b}) still counted after merging it; is mergeWord updating the counts?`,
+      );
     const m = { a, b, id, count: best.count };
     learned.push(m);
     onMerge?.(step + 1, m);
@@ -146,7 +157,10 @@ export function wordsFromText(text: string, pattern: string, special: readonly s
   const split = regexPreTokenizer(pattern);
   const counts = new Map<string, number>();
   // Special tokens are not text: cut them out so no merge learns across them.
-  const segments = special.length > 0 ? text.split(new RegExp(special.map((s) => s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")).join("|"))) : [text];
+  const segments =
+    special.length > 0
+      ? text.split(new RegExp(special.map((s) => s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")).join("|")))
+      : [text];
   for (const segment of segments) {
     for (const piece of split(segment)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
   }
@@ -165,18 +179,32 @@ export interface TrainOptions {
 }
 
 /** Train a byte-level BPE tokenizer: ids 0..255 are the bytes, then one id per merge, then the special tokens. */
-export function trainBpe(text: string, options: TrainOptions): { tokenizer: Tokenizer; merges: LearnedMerge[] } {
+export function trainBpe(
+  text: string,
+  options: TrainOptions,
+): { tokenizer: Tokenizer; merges: LearnedMerge[] } {
   const pattern = options.pattern ?? O200K_PATTERN;
   const special = options.specialTokens ?? [];
   const numMerges = options.vocabSize - 256 - special.length;
-  if (numMerges < 0) throw new Error(`vocabSize ${options.vocabSize} is smaller than 256 bytes + ${special.length} special tokens`);
+  if (numMerges < 0)
+    throw new Error(
+      `vocabSize ${options.vocabSize} is smaller than 256 bytes + ${special.length} special tokens`,
+    );
   const words = wordsFromText(text, pattern, special);
   const learned = learnMerges(words, numMerges, 256, (done, m) => options.onMerge?.(done, numMerges, m));
-  return { tokenizer: tokenizerFromMerges(learned, pattern, special, options.name ?? "trained"), merges: learned };
+  return {
+    tokenizer: tokenizerFromMerges(learned, pattern, special, options.name ?? "trained"),
+    merges: learned,
+  };
 }
 
 /** Build the tokenizer a list of merges describes: token `id` is the bytes of a followed by the bytes of b. */
-export function tokenizerFromMerges(learned: readonly LearnedMerge[], pattern: string, special: readonly string[], name: string): Tokenizer {
+export function tokenizerFromMerges(
+  learned: readonly LearnedMerge[],
+  pattern: string,
+  special: readonly string[],
+  name: string,
+): Tokenizer {
   const tokens: Uint8Array[] = [];
   for (let b = 0; b < 256; b++) tokens.push(Uint8Array.of(b));
   const merges = new Map<number, Merge>();
@@ -188,5 +216,12 @@ export function tokenizerFromMerges(learned: readonly LearnedMerge[], pattern: s
     merges.set(pairKey(m.a, m.b), { rank, id: m.id });
   });
   const specialMap = new Map<string, number>(special.map((s, i) => [s, tokens.length + i]));
-  return new Tokenizer({ name, tokens, merges, preTokenize: regexPreTokenizer(pattern), special: specialMap, pattern });
+  return new Tokenizer({
+    name,
+    tokens,
+    merges,
+    preTokenize: regexPreTokenizer(pattern),
+    special: specialMap,
+    pattern,
+  });
 }

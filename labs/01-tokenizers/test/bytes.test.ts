@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "@llm-labs/tensor";
-import { bytesToTokenString, bytesToUnicode, findUtf8Error, tokenStringToBytes, utf8Bytes, utf8Decode } from "../src/bytes.ts";
+import {
+  bytesToTokenString,
+  bytesToUnicode,
+  findUtf8Error,
+  tokenStringToBytes,
+  utf8Bytes,
+  utf8Decode,
+} from "../src/bytes.ts";
 import { randomUnicode } from "./util.ts";
 
 describe("exercise: byte-map", () => {

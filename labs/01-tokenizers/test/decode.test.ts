@@ -52,7 +52,12 @@ describe("exercise: utf8-tail", () => {
     for (let i = 0; i < 20; i++) {
       const s = randomUnicode(rng, 25);
       const stream = gpt2Tok.streamDecoder();
-      expect(ref.encode(s).map((id) => stream.push(id)).join("") + stream.end()).toBe(s);
+      expect(
+        ref
+          .encode(s)
+          .map((id) => stream.push(id))
+          .join("") + stream.end(),
+      ).toBe(s);
     }
   });
 
@@ -69,18 +74,26 @@ describe("exercise: utf8-tail", () => {
 describe("decoding", () => {
   it("refuses, in strict mode, ids that end in the middle of a character", () => {
     const ids = gpt2Tok.encode("🤖");
-    expect(() => gpt2Tok.decode(ids.slice(0, 1))).toThrow(/do not decode to text: invalid UTF-8 .*use streamDecoder/);
+    expect(() => gpt2Tok.decode(ids.slice(0, 1))).toThrow(
+      /do not decode to text: invalid UTF-8 .*use streamDecoder/,
+    );
     expect(gpt2Tok.decode(ids.slice(0, 1), { errors: "replace" })).toBe("\ufffd");
   });
 
   it("refuses input bytes that are not UTF-8, saying where", () => {
     expect(gpt2Tok.encodeBytes(Uint8Array.of(0x68, 0x69))).toEqual(gpt2Tok.encode("hi"));
-    expect(() => gpt2Tok.encodeBytes(Uint8Array.of(0x68, 0x69, 0xff))).toThrow("gpt2: cannot encode these bytes: invalid UTF-8 at byte 2: byte 0xFF never appears in UTF-8");
-    expect(() => gpt2Tok.encodeBytes(Uint8Array.of(0xe4, 0xbd))).toThrow(/at byte 0: sequence starting with 0xE4 needs 3 bytes but the input ends after 2/);
+    expect(() => gpt2Tok.encodeBytes(Uint8Array.of(0x68, 0x69, 0xff))).toThrow(
+      "gpt2: cannot encode these bytes: invalid UTF-8 at byte 2: byte 0xFF never appears in UTF-8",
+    );
+    expect(() => gpt2Tok.encodeBytes(Uint8Array.of(0xe4, 0xbd))).toThrow(
+      /at byte 0: sequence starting with 0xE4 needs 3 bytes but the input ends after 2/,
+    );
   });
 
   it("refuses an id outside the vocabulary", () => {
-    expect(() => gpt2Tok.decode([60_000])).toThrow("gpt2: token id 60000 is not in the vocabulary (ids run from 0 to 50256)");
+    expect(() => gpt2Tok.decode([60_000])).toThrow(
+      "gpt2: token id 60000 is not in the vocabulary (ids run from 0 to 50256)",
+    );
   });
 });
 
@@ -92,7 +105,8 @@ describe("byte-level round trip: decode(encode(x)) === x", () => {
     const rng = new Rng(2024);
     for (let i = 0; i < 200; i++) {
       const s = randomUnicode(rng, 1 + rng.int(60));
-      for (const tok of [gpt2Tok, trained()]) expect(tok.decode(tok.encode(s)), `${tok.name} ${JSON.stringify(s)}`).toBe(s);
+      for (const tok of [gpt2Tok, trained()])
+        expect(tok.decode(tok.encode(s)), `${tok.name} ${JSON.stringify(s)}`).toBe(s);
     }
   });
 });

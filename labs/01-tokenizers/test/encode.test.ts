@@ -11,20 +11,49 @@ import type { Tokenizer } from "../src/tokenizer.ts";
 import { MIXED_TEXT } from "../src/samples.ts";
 import { firstDifference, randomUnicode } from "./util.ts";
 
-const a = 97, b = 98, c = 99;
-const table = (entries: [number, number, number, number][]) => new Map<number, Merge>(entries.map(([x, y, rank, id]) => [pairKey(x, y), { rank, id }]));
+const a = 97;
+const b = 98;
+const c = 99;
+const table = (entries: [number, number, number, number][]) =>
+  new Map<number, Merge>(entries.map(([x, y, rank, id]) => [pairKey(x, y), { rank, id }]));
 
 describe("exercise: encode-piece", () => {
   it("applies merges by rank, not left to right", () => {
     // (a, b) rank 0, (b, c) rank 1, (ab, c) rank 2: abc -> ab c -> abc.
-    expect(applyMerges([a, b, c], table([[a, b, 0, 256], [b, c, 1, 257], [256, c, 2, 258]]))).toEqual([258]);
+    expect(
+      applyMerges(
+        [a, b, c],
+        table([
+          [a, b, 0, 256],
+          [b, c, 1, 257],
+          [256, c, 2, 258],
+        ]),
+      ),
+    ).toEqual([258]);
     // Swap the first two ranks: (b, c) now wins, and a + bc has no merge.
-    expect(applyMerges([a, b, c], table([[a, b, 1, 256], [b, c, 0, 257], [256, c, 2, 258]]))).toEqual([a, 257]);
+    expect(
+      applyMerges(
+        [a, b, c],
+        table([
+          [a, b, 1, 256],
+          [b, c, 0, 257],
+          [256, c, 2, 258],
+        ]),
+      ),
+    ).toEqual([a, 257]);
   });
 
   it("merges the leftmost pair on a tie and keeps going until nothing merges", () => {
     // abab: (a, b) twice at rank 0 -> X X; (X, X) rank 1 -> Y.
-    expect(applyMerges([a, b, a, b], table([[a, b, 0, 256], [256, 256, 1, 257]]))).toEqual([257]);
+    expect(
+      applyMerges(
+        [a, b, a, b],
+        table([
+          [a, b, 0, 256],
+          [256, 256, 1, 257],
+        ]),
+      ),
+    ).toEqual([257]);
     // aaa with (a, a): the leftmost pair merges first, leaving Z a.
     expect(applyMerges([a, a, a], table([[a, a, 0, 256]]))).toEqual([256, a]);
     expect(applyMerges([c], table([[a, b, 0, 256]]))).toEqual([c]);
@@ -35,7 +64,10 @@ describe("exercise: encode-piece", () => {
     let ours: Record<string, Tokenizer>;
     let refs: Record<string, Tiktoken>;
     beforeAll(() => {
-      ours = { gpt2: tokenizerFromJsTiktoken("gpt2", gpt2), o200k: tokenizerFromJsTiktoken("o200k_base", o200k) };
+      ours = {
+        gpt2: tokenizerFromJsTiktoken("gpt2", gpt2),
+        o200k: tokenizerFromJsTiktoken("o200k_base", o200k),
+      };
       refs = { gpt2: new Tiktoken(gpt2), o200k: new Tiktoken(o200k) };
     }, 60_000);
 
@@ -80,7 +112,9 @@ describe("exercise: encode-piece", () => {
       const text = "end<|endoftext|>start";
       expect(ours.gpt2.encode(text)).toEqual(refs.gpt2.encode(text, "all"));
       expect(ours.gpt2.encode(text)).toContain(50256);
-      expect(() => ours.gpt2.encode(text, { special: "raise" })).toThrow(/special token "<\|endoftext\|>" at index 3/);
+      expect(() => ours.gpt2.encode(text, { special: "raise" })).toThrow(
+        /special token "<\|endoftext\|>" at index 3/,
+      );
       expect(ours.gpt2.encode(text, { special: "ignore" })).toEqual(refs.gpt2.encode(text, [], []));
     });
 

@@ -21,7 +21,10 @@ describe("exercise: expand-vocab", () => {
     expect(expanded.vocabSize).toBe(50257 + 300);
     // A new token is its two parts, byte for byte.
     for (const m of added) {
-      expect([...expanded.tokenBytes(m.id)]).toEqual([...expanded.tokenBytes(m.a), ...expanded.tokenBytes(m.b)]);
+      expect([...expanded.tokenBytes(m.id)]).toEqual([
+        ...expanded.tokenBytes(m.a),
+        ...expanded.tokenBytes(m.b),
+      ]);
     }
   });
 
@@ -37,7 +40,8 @@ describe("exercise: expand-vocab", () => {
   it("leaves English exactly as GPT-2 (js-tiktoken) encodes it", () => {
     const { tokenizer: expanded } = setup();
     const reference = new Tiktoken(gpt2);
-    for (const text of [ENGLISH_PASSAGE, corpus(103, 20_000, "en")]) expect(expanded.encode(text)).toEqual(reference.encode(text));
+    for (const text of [ENGLISH_PASSAGE, corpus(103, 20_000, "en")])
+      expect(expanded.encode(text)).toEqual(reference.encode(text));
   });
 
   it("does not touch the base tokenizer", () => {

@@ -41,10 +41,13 @@ describe("exercise: byte-map", () => {
     // GPT-2's byte order, so its vocab file writes id i with the stand-in of
     // those same bytes. Two independent files, one map.
     const bytesOfId = new Map<number, Uint8Array>();
-    for (const [b64, rank] of parseJsTiktokenRanks(gpt2.bpe_ranks)) if (rank < 256) bytesOfId.set(rank, new Uint8Array(Buffer.from(b64, "base64")));
+    for (const [b64, rank] of parseJsTiktokenRanks(gpt2.bpe_ranks))
+      if (rank < 256) bytesOfId.set(rank, new Uint8Array(Buffer.from(b64, "base64")));
     const tokenOfId = new Map<number, string>();
-    for (const [token, id] of Object.entries(load("qwen3").json.model.vocab as Record<string, number>)) if (id < 256) tokenOfId.set(id, token);
-    for (let id = 0; id < 256; id++) expect(bytesToTokenString(bytesOfId.get(id)!), `id ${id}`).toBe(tokenOfId.get(id));
+    for (const [token, id] of Object.entries(load("qwen3").json.model.vocab as Record<string, number>))
+      if (id < 256) tokenOfId.set(id, token);
+    for (let id = 0; id < 256; id++)
+      expect(bytesToTokenString(bytesOfId.get(id)!), `id ${id}`).toBe(tokenOfId.get(id));
   });
 });
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { merge } from "../src/merge.ts";
 
-const a = 97, b = 98, c = 99, d = 100;
+const a = 97;
+const b = 98;
+const c = 99;
+const d = 100;
 
 describe("exercise: merge-pair", () => {
   it("replaces every (a, a) in aaabdaaabac, left to right: Z a b d Z a b a c", () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { countPairs, pairKey, unpairKey } from "../src/pairs.ts";
 
-const a = 97, b = 98, c = 99, d = 100;
+const a = 97;
+const b = 98;
+const c = 99;
+const d = 100;
 // "aaabdaaabac", the example from the Wikipedia article on byte-pair encoding.
 const TOY = [a, a, a, b, d, a, a, a, b, a, c];
 
@@ -38,7 +41,13 @@ describe("exercise: count-pairs", () => {
 
 describe("pair keys", () => {
   it("pack and unpack every id below 2^20, and sort like the pairs", () => {
-    for (const [x, y] of [[0, 0], [1, 0], [0, 1], [199_999, 200_018], [1_048_575, 1_048_575]]) {
+    for (const [x, y] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [199_999, 200_018],
+      [1_048_575, 1_048_575],
+    ]) {
       expect(unpairKey(pairKey(x, y))).toEqual([x, y]);
     }
     expect(pairKey(1, 1_048_575)).toBeLessThan(pairKey(2, 0));

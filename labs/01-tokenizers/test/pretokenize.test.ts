@@ -1,10 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { CL100K_PATTERN, GPT2_PATTERN, O200K_PATTERN, regexPreTokenizer, splitPreTokenizer, toJsRegexSource } from "../src/pretokenize.ts";
+import {
+  CL100K_PATTERN,
+  GPT2_PATTERN,
+  O200K_PATTERN,
+  regexPreTokenizer,
+  splitPreTokenizer,
+  toJsRegexSource,
+} from "../src/pretokenize.ts";
 
 describe("pre-tokenization", () => {
   it("translates the Rust/Oniguruma spellings JavaScript lacks", () => {
     expect(toJsRegexSource(String.raw`(?i:'s|'ll)x`)).toBe(String.raw`(?:'[sS]|'[lL][lL])x`);
-    expect(toJsRegexSource(String.raw`[^\s\p{L}]+|\s+(?!\S)`)).toBe(String.raw`[^\p{White_Space}\p{L}]+|\p{White_Space}+(?!\P{White_Space})`);
+    expect(toJsRegexSource(String.raw`[^\s\p{L}]+|\s+(?!\S)`)).toBe(
+      String.raw`[^\p{White_Space}\p{L}]+|\p{White_Space}+(?!\P{White_Space})`,
+    );
     expect(() => toJsRegexSource(String.raw`\p{L}++`)).toThrow(/possessive quantifier/);
   });
 

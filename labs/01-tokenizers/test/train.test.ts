@@ -1,30 +1,49 @@
 import { describe, expect, it } from "vitest";
 import { corpus } from "../src/corpus.ts";
-import { initialStats, learnMerges, mergeWord, mostFrequentPair, trainBpe, wordsFromText, type Word } from "../src/train.ts";
+import {
+  initialStats,
+  learnMerges,
+  mergeWord,
+  mostFrequentPair,
+  trainBpe,
+  wordsFromText,
+  type Word,
+} from "../src/train.ts";
 import { pairKey, unpairKey } from "../src/pairs.ts";
 import { O200K_PATTERN } from "../src/pretokenize.ts";
 
-const a = 97, b = 98, c = 99, d = 100;
+const a = 97;
+const b = 98;
+const c = 99;
+const d = 100;
 
 /**
  * A trainer written the slow, obvious way, independent of the lab's code:
  * after every merge, recount every pair of every word from scratch, with
  * string keys. Ties go to the smallest (left, right) pair, as in the lab.
  */
-function naiveMerges(words: { ids: number[]; count: number }[], numMerges: number, firstId: number): [number, number, number][] {
+function naiveMerges(
+  words: { ids: number[]; count: number }[],
+  numMerges: number,
+  firstId: number,
+): [number, number, number][] {
   const ws = words.map((w) => ({ ids: [...w.ids], count: w.count }));
   const out: [number, number, number][] = [];
   for (let step = 0; step < numMerges; step++) {
     const counts = new Map<string, number>();
-    for (const w of ws) for (let i = 0; i + 1 < w.ids.length; i++) {
-      const k = `${w.ids[i]},${w.ids[i + 1]}`;
-      counts.set(k, (counts.get(k) ?? 0) + w.count);
-    }
+    for (const w of ws)
+      for (let i = 0; i + 1 < w.ids.length; i++) {
+        const k = `${w.ids[i]},${w.ids[i + 1]}`;
+        counts.set(k, (counts.get(k) ?? 0) + w.count);
+      }
     let best: [number, number] | null = null;
     let bestCount = 0;
     for (const [k, n] of counts) {
       const [x, y] = k.split(",").map(Number);
-      if (n > bestCount || (n === bestCount && best !== null && (x < best[0] || (x === best[0] && y < best[1])))) {
+      if (
+        n > bestCount ||
+        (n === bestCount && best !== null && (x < best[0] || (x === best[0] && y < best[1])))
+      ) {
         best = [x, y];
         bestCount = n;
       }
@@ -34,8 +53,10 @@ function naiveMerges(words: { ids: number[]; count: number }[], numMerges: numbe
     for (const w of ws) {
       const next: number[] = [];
       for (let i = 0; i < w.ids.length; i++) {
-        if (i + 1 < w.ids.length && w.ids[i] === best[0] && w.ids[i + 1] === best[1]) { next.push(id); i++; }
-        else next.push(w.ids[i]);
+        if (i + 1 < w.ids.length && w.ids[i] === best[0] && w.ids[i + 1] === best[1]) {
+          next.push(id);
+          i++;
+        } else next.push(w.ids[i]);
       }
       w.ids = next;
     }
@@ -70,18 +91,27 @@ describe("exercise: train-incremental", () => {
       const best = mostFrequentPair(stats.counts)!;
       const [x, y] = unpairKey(best.key);
       words.forEach((w, i) => {
-        if (w.ids.some((id, j) => id === x && w.ids[j + 1] === y)) mergeWord(words, i, x, y, 256 + step, stats);
+        if (w.ids.some((id, j) => id === x && w.ids[j + 1] === y))
+          mergeWord(words, i, x, y, 256 + step, stats);
       });
-      expect(sortedEntries(stats.counts), `after merge ${step + 1}`).toEqual(sortedEntries(initialStats(words).counts));
+      expect(sortedEntries(stats.counts), `after merge ${step + 1}`).toEqual(
+        sortedEntries(initialStats(words).counts),
+      );
     }
   });
 
   it("records in `where` every word that gains a new pair", () => {
-    const words: Word[] = [{ ids: [a, b, c], count: 1 }, { ids: [a, b, d], count: 2 }];
+    const words: Word[] = [
+      { ids: [a, b, c], count: 1 },
+      { ids: [a, b, d], count: 2 },
+    ];
     const stats = initialStats(words);
     mergeWord(words, 0, a, b, 256, stats);
     mergeWord(words, 1, a, b, 256, stats);
-    expect(words.map((w) => w.ids)).toEqual([[256, c], [256, d]]);
+    expect(words.map((w) => w.ids)).toEqual([
+      [256, c],
+      [256, d],
+    ]);
     expect([...stats.where.get(pairKey(256, c))!]).toEqual([0]);
     expect([...stats.where.get(pairKey(256, d))!]).toEqual([1]);
     // (a, b) occurred 1 + 2 times and now does not occur at all.
@@ -92,7 +122,11 @@ describe("exercise: train-incremental", () => {
   it("learns the same merges as a trainer that recounts everything", () => {
     const words = wordsFromText(corpus(4, 12_000, "mixed"), O200K_PATTERN);
     const expected = naiveMerges(words, 120, 256);
-    const learned = learnMerges(words.map((w) => ({ ids: [...w.ids], count: w.count })), 120, 256);
+    const learned = learnMerges(
+      words.map((w) => ({ ids: [...w.ids], count: w.count })),
+      120,
+      256,
+    );
     expect(learned.map((m) => [m.a, m.b, m.id])).toEqual(expected);
   });
 
@@ -103,7 +137,10 @@ describe("exercise: train-incremental", () => {
 
   it("trains a tokenizer with special tokens that round-trips its corpus", () => {
     const text = corpus(6, 40_000, "mixed");
-    const { tokenizer, merges } = trainBpe(text + "<|endoftext|>" + text, { vocabSize: 400, specialTokens: ["<|endoftext|>"] });
+    const { tokenizer, merges } = trainBpe(text + "<|endoftext|>" + text, {
+      vocabSize: 400,
+      specialTokens: ["<|endoftext|>"],
+    });
     expect(tokenizer.vocabSize).toBe(400);
     expect(merges).toHaveLength(400 - 256 - 1);
     expect(tokenizer.encode("<|endoftext|>")).toEqual([399]);

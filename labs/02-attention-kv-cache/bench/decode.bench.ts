@@ -20,11 +20,17 @@ const ratios: number[] = [];
 for (const p of positions) {
   const cache = KVCache.for(config);
   forwardWithCache(model, ids.slice(0, p), cache);
-  const step = timeIt(() => {
-    cache.length = p; // rewind one slot: each run computes the token at position p
-    forwardWithCache(model, [ids[p]], cache);
-  }, { repeat: 21, warmup: 3 });
-  const recompute = timeIt(() => forwardWithCache(model, ids.slice(0, p + 1), KVCache.for(config)), { repeat: 3, warmup: 1 });
+  const step = timeIt(
+    () => {
+      cache.length = p; // rewind one slot: each run computes the token at position p
+      forwardWithCache(model, [ids[p]], cache);
+    },
+    { repeat: 21, warmup: 3 },
+  );
+  const recompute = timeIt(() => forwardWithCache(model, ids.slice(0, p + 1), KVCache.for(config)), {
+    repeat: 3,
+    warmup: 1,
+  });
   cached.push(step);
   ratios.push(recompute / step);
   rows.push([p, step.toFixed(3), recompute.toFixed(1), `${(recompute / step).toFixed(1)}x`]);
@@ -32,7 +38,12 @@ for (const p of positions) {
 console.log("ms per new token (median); same-shape model as the target, random weights, 520 positions\n");
 console.log(table(["position", "with cache", "recompute", "speed-up"], rows));
 // Least-squares slope of the cached cost over position.
-const mx = positions.reduce((a, b) => a + b) / positions.length, my = cached.reduce((a, b) => a + b) / cached.length;
-const slope = positions.reduce((s, x, i) => s + (x - mx) * (cached[i] - my), 0) / positions.reduce((s, x) => s + (x - mx) ** 2, 0);
-console.log(`\ncached cost: ${cached[0].toFixed(3)} ms at 64 → ${cached[cached.length - 1].toFixed(3)} ms at 512; slope ${(slope * 1000).toFixed(2)} µs per position (attention over the cache grows, the matmuls do not)`);
+const mx = positions.reduce((a, b) => a + b) / positions.length;
+const my = cached.reduce((a, b) => a + b) / cached.length;
+const slope =
+  positions.reduce((s, x, i) => s + (x - mx) * (cached[i] - my), 0) /
+  positions.reduce((s, x) => s + (x - mx) ** 2, 0);
+console.log(
+  `\ncached cost: ${cached[0].toFixed(3)} ms at 64 → ${cached[cached.length - 1].toFixed(3)} ms at 512; slope ${(slope * 1000).toFixed(2)} µs per position (attention over the cache grows, the matmuls do not)`,
+);
 positions.forEach((p, i) => console.log(ratioLine(`decode-${p} cache/recompute`, ratios[i])));

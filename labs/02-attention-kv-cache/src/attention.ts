@@ -33,12 +33,19 @@ export function causalMask(Tq: number, Tk: number): Float32Array {
 // Returns [Tq, d]. When `probs` ([Tq, Tk]) is given, the attention weights are
 // written there too (the demo draws them as a heatmap).
 export function scaledDotProductAttention(
-  q: Float32Array, k: Float32Array, v: Float32Array,
-  Tq: number, Tk: number, d: number,
-  mask?: Float32Array, probs?: Float32Array,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  Tq: number,
+  Tk: number,
+  d: number,
+  mask?: Float32Array,
+  probs?: Float32Array,
 ): Float32Array {
   if (q.length < Tq * d || k.length < Tk * d || v.length < Tk * d) {
-    throw new Error(`scaledDotProductAttention: q needs ${Tq}×${d}, k and v ${Tk}×${d} values; got ${q.length}, ${k.length}, ${v.length}`);
+    throw new Error(
+      `scaledDotProductAttention: q needs ${Tq}×${d}, k and v ${Tk}×${d} values; got ${q.length}, ${k.length}, ${v.length}`,
+    );
   }
   const out = new Float32Array(Tq * d);
   const scores = new Float64Array(Tk); // one row at a time, in float64 like the specimen

@@ -6,7 +6,13 @@
 // the trained target, ONNX Runtime agreeing with us, and what one head looks at.
 
 import { fileURLToPath } from "node:url";
-import { checkpointDir, forward, heldoutLoss, loadCheckpoint, loadTransformersTokenizer } from "@llm-labs/model";
+import {
+  checkpointDir,
+  forward,
+  heldoutLoss,
+  loadCheckpoint,
+  loadTransformersTokenizer,
+} from "@llm-labs/model";
 import { argmax, maxAbsDiff, Rng, sample } from "@llm-labs/tensor";
 import { heatmap, svgHeatmap, table, timeIt, writeSvg } from "@llm-labs/kit";
 import { multiHeadAttention, attendHeads, columns } from "./multi-head.ts";
@@ -39,7 +45,9 @@ const rows = acts.layers.map((L, l) => {
   const ours = multiHeadAttention(Float32Array.from(L.ln1), model.params.h[l], ids.length, C, H);
   return [`layer ${l}`, sci(maxAbsDiff(ours, L.attproj))];
 });
-console.log(`prompt: ${ids.length} tokens; the specimen's attention sublayer vs ours (${H} heads of ${d}):\n`);
+console.log(
+  `prompt: ${ids.length} tokens; the specimen's attention sublayer vs ours (${H} heads of ${d}):\n`,
+);
 console.log(table(["layer", "max |Δ| vs specimen"], rows));
 
 // ------------------------------------------------------------------ 2. KV cache
@@ -59,7 +67,9 @@ steps.forEach((s, i) => {
   const t = ids.length - 1 + i;
   worst = Math.max(worst, maxAbsDiff(s, full.subarray(t * V, (t + 1) * V)));
 });
-console.log(`prefill ${ids.length} tokens, then ${steps.length - 1} decode steps to the full context of ${NP}`);
+console.log(
+  `prefill ${ids.length} tokens, then ${steps.length - 1} decode steps to the full context of ${NP}`,
+);
 console.log(`max |Δ logits| vs the specimen's full recompute, over all ${steps.length} steps: ${sci(worst)}`);
 console.log(`text: ${JSON.stringify(tok.decode(seq.slice(ids.length, ids.length + 60)))} …`);
 
@@ -80,30 +90,68 @@ for (const p of [16, 32, 64, 127]) {
 }
 console.log("\nms per new token (median), our TypeScript forward:\n");
 console.log(table(["position", "with cache", "recompute", "speed-up"], benchRows));
-const [p0, s0] = cachedAt[0], [p1, s1] = cachedAt[cachedAt.length - 1];
-console.log(`cached cost slope: ${(((s1 - s0) / (p1 - p0)) * 1000).toFixed(2)} µs per extra position (the matmuls, not the attention, dominate at this size)`);
+const [p0, s0] = cachedAt[0];
+const [p1, s1] = cachedAt[cachedAt.length - 1];
+console.log(
+  `cached cost slope: ${(((s1 - s0) / (p1 - p0)) * 1000).toFixed(2)} µs per extra position (the matmuls, not the attention, dominate at this size)`,
+);
 
 // ------------------------------------------------------------------ 3. memory
 heading("3. KV cache memory: 2 × layers × kv_heads × head_dim × bytes");
 const contexts = [4096, 32768, 131072];
-console.log(table(
-  ["model", "layers", "kv heads", "head dim", "per token", ...contexts.map((n) => `${n / 1024}K × 1`), "4K × 32"],
-  KV_SHAPES.map((s) => [s.name, s.layers, s.kvHeads, s.headDim, formatBytes(kvBytesPerToken(s)), ...contexts.map((n) => formatBytes(kvCacheBytes(s, n, 1))), formatBytes(kvCacheBytes(s, 4096, 32))]),
-));
-const llama2 = KV_SHAPES[1], llama2Weights = 6.74e9 * 2; // 6.74 B parameters in fp16
-console.log(`(LLaMA-2 7B's fp16 weights are ${(llama2Weights / 2 ** 30).toFixed(1)} GiB: at batch 32 × 4K its cache is ${(kvCacheBytes(llama2, 4096, 32) / llama2Weights).toFixed(1)}× the model.)`);
+console.log(
+  table(
+    [
+      "model",
+      "layers",
+      "kv heads",
+      "head dim",
+      "per token",
+      ...contexts.map((n) => `${n / 1024}K × 1`),
+      "4K × 32",
+    ],
+    KV_SHAPES.map((s) => [
+      s.name,
+      s.layers,
+      s.kvHeads,
+      s.headDim,
+      formatBytes(kvBytesPerToken(s)),
+      ...contexts.map((n) => formatBytes(kvCacheBytes(s, n, 1))),
+      formatBytes(kvCacheBytes(s, 4096, 32)),
+    ]),
+  ),
+);
+const llama2 = KV_SHAPES[1];
+const llama2Weights = 6.74e9 * 2; // 6.74 B parameters in fp16
+console.log(
+  `(LLaMA-2 7B's fp16 weights are ${(llama2Weights / 2 ** 30).toFixed(1)} GiB: at batch 32 × 4K its cache is ${(kvCacheBytes(llama2, 4096, 32) / llama2Weights).toFixed(1)}× the model.)`,
+);
 
 // ------------------------------------------------------------------ 4. tiling
 heading("4. Online softmax: attention one block of keys at a time");
-const L2 = acts.layers[2], T = ids.length, qkv = Float32Array.from(L2.qkv);
-const q0 = columns(qkv, T, 3 * C, 0, d), k0 = columns(qkv, T, 3 * C, C, d), v0 = columns(qkv, T, 3 * C, 2 * C, d);
+const L2 = acts.layers[2];
+const T = ids.length;
+const qkv = Float32Array.from(L2.qkv);
+const q0 = columns(qkv, T, 3 * C, 0, d);
+const k0 = columns(qkv, T, 3 * C, C, d);
+const v0 = columns(qkv, T, 3 * C, 2 * C, d);
 const naive = scaledDotProductAttention(q0, k0, v0, T, T, d, causalMask(T, T));
-console.log(table(["block size", "max |Δ| tiled vs naive"], [1, 4, 16, 64].map((b) => [b, sci(maxAbsDiff(tiledAttention(q0, k0, v0, T, T, d, b), naive))])));
+console.log(
+  table(
+    ["block size", "max |Δ| tiled vs naive"],
+    [1, 4, 16, 64].map((b) => [b, sci(maxAbsDiff(tiledAttention(q0, k0, v0, T, T, d, b), naive))]),
+  ),
+);
 console.log("\nscore memory for one head, 64 × 64 tiles (float32):\n");
-console.log(table(["tokens", "naive [T, T]", "tiled", "saved"], [128, 4096, 32768].map((n) => {
-  const m = scoreBytes(n, n, 64, 64);
-  return [n, formatBytes(m.naive), formatBytes(m.tiled), `${(m.naive / m.tiled).toFixed(0)}x`];
-})));
+console.log(
+  table(
+    ["tokens", "naive [T, T]", "tiled", "saved"],
+    [128, 4096, 32768].map((n) => {
+      const m = scoreBytes(n, n, 64, 64);
+      return [n, formatBytes(m.naive), formatBytes(m.tiled), `${(m.naive / m.tiled).toFixed(0)}x`];
+    }),
+  ),
+);
 
 // ------------------------------------------------------------------ 5. GQA
 heading("5. GQA from the trained target: mean-pool K/V heads (Ainslie et al. 2023 §2.1)");
@@ -116,17 +164,28 @@ const gqaRows = [4, 2, 1].map((g) => {
 });
 const base = gqaRows[0].loss;
 console.log(`held-out: the first ${HELDOUT} tokens of the specimen's held-out split, no uptraining\n`);
-console.log(table(["KV heads", "kind", "KV bytes/token", "loss", "perplexity", "Δ perplexity"], gqaRows.map(({ g, loss }) => [
-  g, g === H ? "MHA (original)" : g === 1 ? "MQA" : "GQA", formatBytes(kvBytesPerToken({ ...KV_SHAPES[0], kvHeads: g })),
-  loss.toFixed(3), Math.exp(loss).toFixed(2), g === H ? "-" : `+${((Math.exp(loss) / Math.exp(base) - 1) * 100).toFixed(0)}%`,
-])));
+console.log(
+  table(
+    ["KV heads", "kind", "KV bytes/token", "loss", "perplexity", "Δ perplexity"],
+    gqaRows.map(({ g, loss }) => [
+      g,
+      g === H ? "MHA (original)" : g === 1 ? "MQA" : "GQA",
+      formatBytes(kvBytesPerToken({ ...KV_SHAPES[0], kvHeads: g })),
+      loss.toFixed(3),
+      Math.exp(loss).toFixed(2),
+      g === H ? "-" : `+${((Math.exp(loss) / Math.exp(base) - 1) * 100).toFixed(0)}%`,
+    ]),
+  ),
+);
 
 // ------------------------------------------------------------------ 6. ORT
 heading("6. ONNX Runtime agrees (random inputs, 4 query heads of 32, causal)");
 const rng = new Rng(7);
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const TT = 64;
-const q = rand(TT * C), k = rand(TT * C), v = rand(TT * C);
+const q = rand(TT * C);
+const k = rand(TT * C);
+const v = rand(TT * C);
 const packed = new Float32Array(TT * 3 * C);
 for (let t = 0; t < TT; t++) {
   packed.set(q.subarray(t * C, (t + 1) * C), t * 3 * C);
@@ -136,8 +195,15 @@ for (let t = 0; t < TT; t++) {
 const mha = maxAbsDiff(attendHeads(packed, TT, C, H), await ortMultiHeadAttention(q, k, v, TT, H, d));
 const ortRows: (string | number)[][] = [["com.microsoft.MultiHeadAttention", "4 / 4", sci(mha)]];
 for (const g of [2, 1]) {
-  const kg = rand(TT * g * d), vg = rand(TT * g * d);
-  ortRows.push([`Attention (opset 23)`, `4 / ${g}`, sci(maxAbsDiff(groupedQueryAttention(q, kg, vg, TT, H, g, d), await ortAttention(q, kg, vg, TT, H, g, d)))]);
+  const kg = rand(TT * g * d);
+  const vg = rand(TT * g * d);
+  ortRows.push([
+    `Attention (opset 23)`,
+    `4 / ${g}`,
+    sci(
+      maxAbsDiff(groupedQueryAttention(q, kg, vg, TT, H, g, d), await ortAttention(q, kg, vg, TT, H, g, d)),
+    ),
+  ]);
 }
 console.log(table(["ORT operator", "q / kv heads", "max |Δ| vs ours"], ortRows));
 
@@ -146,15 +212,26 @@ heading("7. A paged KV cache (PagedAttention's block table)");
 {
   // One prompt, three sampled continuations that share its blocks (fork), each
   // checked against a contiguous cache fed the same tokens.
-  const BS = 16, NEW = 24, forks = 3;
-  const paged = new PagedKVCache({ layers: NL, heads: H, headDim: d, blockSize: BS, numBlocks: (forks * NP) / BS });
+  const BS = 16;
+  const NEW = 24;
+  const forks = 3;
+  const paged = new PagedKVCache({
+    layers: NL,
+    heads: H,
+    headDim: d,
+    blockSize: BS,
+    numBlocks: (forks * NP) / BS,
+  });
   const a = paged.addSequence();
   const pre = forwardWithCache(model, ids, paged.view(a)).slice((ids.length - 1) * V);
   const seqIds = [a, ...Array.from({ length: forks - 1 }, () => paged.fork(a))];
-  console.log(`prompt of ${ids.length} tokens in blocks of ${BS}: ${paged.usedBlocks()} physical blocks, shared by ${forks} sequences`);
+  console.log(
+    `prompt of ${ids.length} tokens in blocks of ${BS}: ${paged.usedBlocks()} physical blocks, shared by ${forks} sequences`,
+  );
   let worstPaged = 0;
   for (const [i, sid] of seqIds.entries()) {
-    const r = new Rng(100 + i), toks: number[] = [];
+    const r = new Rng(100 + i);
+    const toks: number[] = [];
     let lp: Float32Array = pre;
     const contiguous = KVCache.for(model.config);
     forwardWithCache(model, ids, contiguous);
@@ -166,25 +243,44 @@ heading("7. A paged KV cache (PagedAttention's block table)");
     console.log(`  sequence ${i}: ${JSON.stringify(tok.decode(toks))}`);
   }
   const f = paged.fragmentation();
-  console.log(`max |Δ logits| paged vs contiguous over ${forks} × ${NEW} steps: ${worstPaged === 0 ? "0 (bit for bit)" : sci(worstPaged)}`);
+  console.log(
+    `max |Δ logits| paged vs contiguous over ${forks} × ${NEW} steps: ${worstPaged === 0 ? "0 (bit for bit)" : sci(worstPaged)}`,
+  );
   console.log(`copy-on-write copies: ${paged.copies} (the shared, half-full last block of the prompt)`);
-  console.log(`paged: ${paged.usedBlocks()} blocks = ${f.allocated} slots for ${f.used} stored tokens, ${f.wasted} wasted (${((f.wasted / f.allocated) * 100).toFixed(1)}%)`);
+  console.log(
+    `paged: ${paged.usedBlocks()} blocks = ${f.allocated} slots for ${f.used} stored tokens, ${f.wasted} wasted (${((f.wasted / f.allocated) * 100).toFixed(1)}%)`,
+  );
   const contiguousUsed = forks * (ids.length + NEW);
-  console.log(`contiguous, ${NP} slots reserved per sequence: ${forks * NP} slots for ${contiguousUsed} tokens (prompt stored ${forks}×), ${forks * NP - contiguousUsed} wasted (${(((forks * NP - contiguousUsed) / (forks * NP)) * 100).toFixed(1)}%)`);
+  console.log(
+    `contiguous, ${NP} slots reserved per sequence: ${forks * NP} slots for ${contiguousUsed} tokens (prompt stored ${forks}×), ${forks * NP - contiguousUsed} wasted (${(((forks * NP - contiguousUsed) / (forks * NP)) * 100).toFixed(1)}%)`,
+  );
 }
 
 // ------------------------------------------------------------------ 8. heatmap
 heading("8. What one head looks at");
 const shown = encode("Mei counted two birds in the sky. Mei smiled.");
-const hl = 1, hh = 2;
+const hl = 1;
+const hh = 2;
 const a8 = forward(model, shown, 1, shown.length);
 const probs = Array.from({ length: H }, () => new Float32Array(shown.length ** 2));
 attendHeads(Float32Array.from(a8.layers[hl].qkv), shown.length, C, H, probs);
 const labels = shown.map((id) => JSON.stringify(tok.decode([id])).slice(1, -1));
-const matrix = Array.from({ length: shown.length }, (_, i) => Array.from({ length: shown.length }, (_, j) => (j > i ? NaN : probs[hh][i * shown.length + j])));
-console.log(`layer ${hl}, head ${hh}: row = query token, column = key token, darker = more weight (· = masked)\n`);
+const matrix = Array.from({ length: shown.length }, (_, i) =>
+  Array.from({ length: shown.length }, (_, j) => (j > i ? NaN : probs[hh][i * shown.length + j])),
+);
+console.log(
+  `layer ${hl}, head ${hh}: row = query token, column = key token, darker = more weight (· = masked)\n`,
+);
 console.log(heatmap(matrix, { rowLabels: labels }));
 const svgPath = fileURLToPath(new URL("../plots/attention-heatmap.svg", import.meta.url));
-writeSvg(svgPath, svgHeatmap({ title: `target, layer ${hl} head ${hh}: "${tok.decode(shown)}"`, matrix, rowLabels: labels, colLabels: labels }));
+writeSvg(
+  svgPath,
+  svgHeatmap({
+    title: `target, layer ${hl} head ${hh}: "${tok.decode(shown)}"`,
+    matrix,
+    rowLabels: labels,
+    colLabels: labels,
+  }),
+);
 console.log(`\nwrote ${svgPath}`);
 console.log(`\ndone in ${((performance.now() - t00) / 1000).toFixed(1)} s`);

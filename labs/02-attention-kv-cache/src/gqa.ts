@@ -17,14 +17,22 @@ import { columns } from "./multi-head.ts";
 
 export function groupSize(queryHeads: number, kvHeads: number): number {
   if (!Number.isInteger(kvHeads) || kvHeads <= 0 || queryHeads % kvHeads !== 0) {
-    throw new Error(`GQA: ${kvHeads} KV heads do not divide ${queryHeads} query heads; each group must hold the same number of query heads`);
+    throw new Error(
+      `GQA: ${kvHeads} KV heads do not divide ${queryHeads} query heads; each group must hold the same number of query heads`,
+    );
   }
   return queryHeads / kvHeads;
 }
 
 // q [T, Hq·d], k and v [T, Hkv·d] → [T, Hq·d], causal.
 export function groupedQueryAttention(
-  q: Float32Array, k: Float32Array, v: Float32Array, T: number, Hq: number, Hkv: number, d: number,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  T: number,
+  Hq: number,
+  Hkv: number,
+  d: number,
 ): Float32Array {
   const per = groupSize(Hq, Hkv);
   const out = new Float32Array(T * Hq * d);
@@ -57,13 +65,18 @@ export function groupedQueryAttention(
 // (The paper then "uptrains" for ~5% of the original steps; we measure the
 // damage before any uptraining.)
 export function meanPoolKVHeads(model: GPT, kvHeads: number): GPT {
-  const c = model.config, C = c.n_embd, H = c.n_head, d = C / H;
+  const c = model.config;
+  const C = c.n_embd;
+  const H = c.n_head;
+  const d = C / H;
   const per = groupSize(H, kvHeads);
   const flat = Float32Array.from(model.params.flat);
   const params = viewParams(c, flat).params;
   for (const block of params.h) {
-    const W = block.c_attn.weight, b = block.c_attn.bias;
-    for (const part of [1, 2]) { // 1: keys, 2: values
+    const W = block.c_attn.weight;
+    const b = block.c_attn.bias;
+    for (const part of [1, 2]) {
+      // 1: keys, 2: values
       for (let g = 0; g < kvHeads; g++) {
         for (let e = 0; e < d; e++) {
           // the same column (part, head, e) in every head of group g

@@ -3,7 +3,13 @@ export { causalMask, scaledDotProductAttention } from "./attention.ts";
 export { attendHeads, multiHeadAttention, columns, headDimOf } from "./multi-head.ts";
 export { KVCache, cachedAttention, forwardWithCache } from "./kv-cache.ts";
 export { kvBytesPerToken, kvCacheBytes, KV_SHAPES, formatBytes, type KVShape } from "./kv-bytes.ts";
-export { onlineSoftmaxUpdate, newRowState, tiledAttention, scoreBytes, type RowState } from "./online-softmax.ts";
+export {
+  onlineSoftmaxUpdate,
+  newRowState,
+  tiledAttention,
+  scoreBytes,
+  type RowState,
+} from "./online-softmax.ts";
 export { groupedQueryAttention, meanPoolKVHeads, groupSize } from "./gqa.ts";
 export { ortAttention, ortMultiHeadAttention } from "./ort-reference.ts";
 export { PagedKVCache, type PagedOptions } from "./paged-kv-cache.ts";

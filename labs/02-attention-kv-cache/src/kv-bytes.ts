@@ -32,13 +32,41 @@ export function kvCacheBytes(s: KVShape, contextLength: number, batch: number): 
 
 // Published configs (Hugging Face config.json field names in the comments).
 export const KV_SHAPES: KVShape[] = [
-  { name: "specimen target (fp32)", layers: 4, kvHeads: 4, headDim: 32, bytesPerElement: 4, source: "packages/model/checkpoints/target/config.json" },
+  {
+    name: "specimen target (fp32)",
+    layers: 4,
+    kvHeads: 4,
+    headDim: 32,
+    bytesPerElement: 4,
+    source: "packages/model/checkpoints/target/config.json",
+  },
   // num_hidden_layers 32, num_attention_heads 32, num_key_value_heads 32, hidden_size 4096 → head_dim 128
-  { name: "LLaMA-2 7B (fp16)", layers: 32, kvHeads: 32, headDim: 128, bytesPerElement: 2, source: "meta-llama/Llama-2-7b-hf config.json; Touvron et al. 2023, Table 1" },
+  {
+    name: "LLaMA-2 7B (fp16)",
+    layers: 32,
+    kvHeads: 32,
+    headDim: 128,
+    bytesPerElement: 2,
+    source: "meta-llama/Llama-2-7b-hf config.json; Touvron et al. 2023, Table 1",
+  },
   // num_hidden_layers 32, num_attention_heads 32, num_key_value_heads 8, hidden_size 4096
-  { name: "Llama 3 8B (bf16)", layers: 32, kvHeads: 8, headDim: 128, bytesPerElement: 2, source: "meta-llama/Meta-Llama-3-8B config.json" },
+  {
+    name: "Llama 3 8B (bf16)",
+    layers: 32,
+    kvHeads: 8,
+    headDim: 128,
+    bytesPerElement: 2,
+    source: "meta-llama/Meta-Llama-3-8B config.json",
+  },
   // num_hidden_layers 36, num_attention_heads 32, num_key_value_heads 8, head_dim 128
-  { name: "Qwen3 8B (bf16)", layers: 36, kvHeads: 8, headDim: 128, bytesPerElement: 2, source: "Qwen/Qwen3-8B config.json" },
+  {
+    name: "Qwen3 8B (bf16)",
+    layers: 36,
+    kvHeads: 8,
+    headDim: 128,
+    bytesPerElement: 2,
+    source: "Qwen/Qwen3-8B config.json",
+  },
 ];
 
 export function formatBytes(n: number): string {

@@ -13,7 +13,15 @@
 // Layout per layer: [H, capacity, d], so head h's keys 0..len-1 are one contiguous
 // slice (a `subarray`, no copy) we can hand to scaledDotProductAttention.
 
-import { encoderForward, geluForward, layerNormForward, linearForward, residualForward, type GPT, type GPTConfig } from "@llm-labs/model";
+import {
+  encoderForward,
+  geluForward,
+  layerNormForward,
+  linearForward,
+  residualForward,
+  type GPT,
+  type GPTConfig,
+} from "@llm-labs/model";
 import { matmulTransBInto } from "@llm-labs/tensor";
 import { causalMask, scaledDotProductAttention } from "./attention.ts";
 import { columns, headDimOf } from "./multi-head.ts";
@@ -37,9 +45,15 @@ export class KVCache implements KVStore {
   length = 0; // positions stored so far
   readonly d: number;
 
-  constructor(readonly layers: number, readonly heads: number, width: number, readonly capacity: number) {
+  constructor(
+    readonly layers: number,
+    readonly heads: number,
+    width: number,
+    readonly capacity: number,
+  ) {
     this.d = headDimOf(width, heads);
-    if (!Number.isInteger(capacity) || capacity <= 0) throw new Error(`KVCache: capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity <= 0)
+      throw new Error(`KVCache: capacity must be a positive integer, got ${capacity}`);
     for (let l = 0; l < layers; l++) {
       this.keys.push(new Float32Array(heads * capacity * this.d));
       this.values.push(new Float32Array(heads * capacity * this.d));
@@ -54,9 +68,14 @@ export class KVCache implements KVStore {
   // qkv is that layer's [T, 3C] projection; k is at column C, v at column 2C.
   // `length` itself moves only in advance(), after every layer has appended.
   append(layer: number, qkv: Float32Array, T: number): void {
-    const H = this.heads, d = this.d, C = H * d, cap = this.capacity;
-    if (this.length + T > cap) throw new Error(`KVCache: ${this.length} cached + ${T} new positions exceed the capacity ${cap}`);
-    const K = this.keys[layer], V = this.values[layer];
+    const H = this.heads;
+    const d = this.d;
+    const C = H * d;
+    const cap = this.capacity;
+    if (this.length + T > cap)
+      throw new Error(`KVCache: ${this.length} cached + ${T} new positions exceed the capacity ${cap}`);
+    const K = this.keys[layer];
+    const V = this.values[layer];
     // #region exercise kv-cache-append
     // hint: head h, new token t goes to row (h·capacity + length + t) of the layer's [H, capacity, d] buffer
     // hint: its key is qkv[t, C + h·d …], its value qkv[t, 2C + h·d …]
@@ -85,13 +104,23 @@ export class KVCache implements KVStore {
 
 // Attention of T new queries against the cache (which already holds their own k, v).
 export function cachedAttention(cache: KVStore, layer: number, qkv: Float32Array, T: number): Float32Array {
-  const H = cache.heads, d = cache.d, C = H * d;
+  const H = cache.heads;
+  const d = cache.d;
+  const C = H * d;
   const total = cache.length + T; // past + new
   const mask = causalMask(T, total); // new queries are the last T of `total` positions
   const heads = new Float32Array(T * C);
   for (let h = 0; h < H; h++) {
     const q = columns(qkv, T, 3 * C, h * d, d);
-    const o = scaledDotProductAttention(q, cache.headKeys(layer, h, total), cache.headValues(layer, h, total), T, total, d, mask);
+    const o = scaledDotProductAttention(
+      q,
+      cache.headKeys(layer, h, total),
+      cache.headValues(layer, h, total),
+      T,
+      total,
+      d,
+      mask,
+    );
     for (let t = 0; t < T; t++) heads.set(o.subarray(t * d, (t + 1) * d), t * C + h * d);
   }
   return heads;
@@ -101,19 +130,32 @@ export function cachedAttention(cache: KVStore, layer: number, qkv: Float32Array
 // layers (embeddings, LayerNorm, linear, GELU) are the specimen's. Returns logits [T, V].
 // A fresh cache and the whole sequence = full recompute; one id = one decode step.
 export function forwardWithCache(model: GPT, ids: readonly number[], cache: KVStore): Float32Array {
-  const c = model.config, p = model.params;
-  const C = c.n_embd, V = c.vocab_size, T = ids.length, eps = c.layer_norm_epsilon;
+  const c = model.config;
+  const p = model.params;
+  const C = c.n_embd;
+  const V = c.vocab_size;
+  const T = ids.length;
+  const eps = c.layer_norm_epsilon;
   if (cache.layers !== c.n_layer || cache.heads !== c.n_head || cache.d * cache.heads !== C) {
-    throw new Error(`KVCache has ${cache.layers} layers × ${cache.heads} heads of ${cache.d}; the model needs ${c.n_layer} layers × ${c.n_head} heads of ${C / c.n_head}`);
+    throw new Error(
+      `KVCache has ${cache.layers} layers × ${cache.heads} heads of ${cache.d}; the model needs ${c.n_layer} layers × ${c.n_head} heads of ${C / c.n_head}`,
+    );
   }
   if (cache.length + T > c.n_positions) {
-    throw new Error(`forwardWithCache: ${cache.length} cached + ${T} new positions exceed n_positions (${c.n_positions}), the model's learned position table`);
+    throw new Error(
+      `forwardWithCache: ${cache.length} cached + ${T} new positions exceed n_positions (${c.n_positions}), the model's learned position table`,
+    );
   }
   const F = (n: number) => new Float32Array(n);
   let x = F(T * C);
   encoderForward(x, ids, p.wte, p.wpe, 1, T, C, V, cache.length);
-  const ln = F(T * C), mean = F(T), rstd = F(T), qkv = F(T * 3 * C), proj = F(T * C);
-  const fch = F(T * 4 * C), act = F(T * 4 * C);
+  const ln = F(T * C);
+  const mean = F(T);
+  const rstd = F(T);
+  const qkv = F(T * 3 * C);
+  const proj = F(T * C);
+  const fch = F(T * 4 * C);
+  const act = F(T * 4 * C);
   for (let l = 0; l < c.n_layer; l++) {
     const w = p.h[l];
     layerNormForward(ln, mean, rstd, x, w.ln_1.weight, w.ln_1.bias, T, C, eps);

@@ -21,15 +21,24 @@ export function columns(x: Float32Array, T: number, stride: number, offset: numb
 
 export function headDimOf(C: number, H: number): number {
   if (!Number.isInteger(H) || H <= 0 || C % H !== 0) {
-    throw new Error(`${H} heads do not divide the model width ${C}: each head needs C / H dimensions (try one of ${divisors(C).join(", ")})`);
+    throw new Error(
+      `${H} heads do not divide the model width ${C}: each head needs C / H dimensions (try one of ${divisors(C).join(", ")})`,
+    );
   }
   return C / H;
 }
-const divisors = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((i) => n % i === 0 && i <= 64);
+const divisors = (n: number) =>
+  Array.from({ length: n }, (_, i) => i + 1).filter((i) => n % i === 0 && i <= 64);
 
 // The heads' attention given qkv [T, 3C]; returns the concatenated heads [T, C]
 // (before c_proj). `probs[h]`, when given ([T, T] each), receives head h's weights.
-export function attendHeads(qkv: Float32Array, T: number, C: number, H: number, probs?: Float32Array[]): Float32Array {
+export function attendHeads(
+  qkv: Float32Array,
+  T: number,
+  C: number,
+  H: number,
+  probs?: Float32Array[],
+): Float32Array {
   const d = headDimOf(C, H);
   const heads = new Float32Array(T * C);
   const mask = causalMask(T, T);
@@ -48,7 +57,14 @@ export function attendHeads(qkv: Float32Array, T: number, C: number, H: number, 
 }
 
 // The whole attention sublayer of one block: x [T, C] (after ln_1) → [T, C] (after c_proj).
-export function multiHeadAttention(x: Float32Array, w: Block, T: number, C: number, H: number, probs?: Float32Array[]): Float32Array {
+export function multiHeadAttention(
+  x: Float32Array,
+  w: Block,
+  T: number,
+  C: number,
+  H: number,
+  probs?: Float32Array[],
+): Float32Array {
   const qkv = new Float32Array(T * 3 * C);
   linearForward(qkv, x, w.c_attn.weight, w.c_attn.bias, T, C, 3 * C);
   const heads = attendHeads(qkv, T, C, H, probs);

@@ -30,7 +30,13 @@ export const newRowState = (d: number): RowState => ({ m: -Infinity, l: 0, acc: 
 
 // Folds one block of scores (already scaled and masked) and its value rows
 // (row j of `v` starting at v0 + j·d) into the running state.
-export function onlineSoftmaxUpdate(st: RowState, scores: ArrayLike<number>, v: Float32Array, v0: number, d: number): void {
+export function onlineSoftmaxUpdate(
+  st: RowState,
+  scores: ArrayLike<number>,
+  v: Float32Array,
+  v0: number,
+  d: number,
+): void {
   // #region exercise online-softmax-update
   // hint: m' = max(m, max_j s_j); rescale l and acc by exp(m - m') before adding the block
   // hint: a fully masked block (all -Infinity) must leave the state unchanged; watch exp(-∞ - -∞) = NaN
@@ -54,10 +60,17 @@ export function onlineSoftmaxUpdate(st: RowState, scores: ArrayLike<number>, v: 
 // block of scores per query. Same queries-are-the-last-positions causal
 // convention as causalMask. Returns [Tq, d].
 export function tiledAttention(
-  q: Float32Array, k: Float32Array, v: Float32Array,
-  Tq: number, Tk: number, d: number, blockSize: number, causal = true,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  Tq: number,
+  Tk: number,
+  d: number,
+  blockSize: number,
+  causal = true,
 ): Float32Array {
-  if (!Number.isInteger(blockSize) || blockSize <= 0) throw new Error(`tiledAttention: block size must be a positive integer, got ${blockSize}`);
+  if (!Number.isInteger(blockSize) || blockSize <= 0)
+    throw new Error(`tiledAttention: block size must be a positive integer, got ${blockSize}`);
   const out = new Float32Array(Tq * d);
   const scale = 1 / Math.sqrt(d);
   const block = new Float64Array(blockSize);
@@ -82,6 +95,15 @@ export function tiledAttention(
 // Memory for the scores of one head: naive keeps [Tq, Tk]; tiled keeps one block
 // of [Bq, Bc] (FlashAttention tiles queries too; in its GPU form the block lives in
 // on-chip SRAM and the full matrix never reaches HBM) plus m and l per query row.
-export function scoreBytes(Tq: number, Tk: number, Bq: number, Bc: number, bytesPerElement = 4): { naive: number; tiled: number } {
-  return { naive: Tq * Tk * bytesPerElement, tiled: (Math.min(Bq, Tq) * Math.min(Bc, Tk) + 2 * Tq) * bytesPerElement };
+export function scoreBytes(
+  Tq: number,
+  Tk: number,
+  Bq: number,
+  Bc: number,
+  bytesPerElement = 4,
+): { naive: number; tiled: number } {
+  return {
+    naive: Tq * Tk * bytesPerElement,
+    tiled: (Math.min(Bq, Tq) * Math.min(Bc, Tk) + 2 * Tq) * bytesPerElement,
+  };
 }

@@ -19,9 +19,18 @@
 
 import type { KVStore } from "./kv-cache.ts";
 
-export interface PagedOptions { layers: number; heads: number; headDim: number; blockSize: number; numBlocks: number }
+export interface PagedOptions {
+  layers: number;
+  heads: number;
+  headDim: number;
+  blockSize: number;
+  numBlocks: number;
+}
 
-interface Sequence { table: number[]; length: number }
+interface Sequence {
+  table: number[];
+  length: number;
+}
 
 export class PagedKVCache {
   readonly layers: number;
@@ -38,7 +47,10 @@ export class PagedKVCache {
 
   constructor(o: PagedOptions) {
     for (const [k, v] of Object.entries(o)) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`PagedKVCache: ${k === "blockSize" ? "block size" : k} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0)
+        throw new Error(
+          `PagedKVCache: ${k === "blockSize" ? "block size" : k} must be a positive integer, got ${v}`,
+        );
     }
     this.layers = o.layers;
     this.heads = o.heads;
@@ -96,7 +108,8 @@ export class PagedKVCache {
   // Makes room for `count` more tokens of sequence `id`: positions length …
   // length+count-1 must land in blocks this sequence owns alone.
   reserve(id: number, count: number): void {
-    const s = this.seq(id), B = this.blockSize;
+    const s = this.seq(id);
+    const B = this.blockSize;
     for (let pos = s.length; pos < s.length + count; pos++) {
       const logical = Math.floor(pos / B);
       // #region exercise paged-append
@@ -105,7 +118,8 @@ export class PagedKVCache {
       if (logical === s.table.length) {
         s.table.push(this.allocate());
       } else if (this.refCount[s.table[logical]] > 1) {
-        const old = s.table[logical], fresh = this.allocate();
+        const old = s.table[logical];
+        const fresh = this.allocate();
         this.copyBlock(old, fresh);
         this.refCount[old]--;
         s.table[logical] = fresh;
@@ -117,7 +131,8 @@ export class PagedKVCache {
 
   // Where head h of position pos lives in a layer's buffer.
   slot(id: number, pos: number, h: number): number {
-    const s = this.seq(id), B = this.blockSize;
+    const s = this.seq(id);
+    const B = this.blockSize;
     const block = s.table[Math.floor(pos / B)];
     return ((block * this.heads + h) * B + (pos % B)) * this.d;
   }
@@ -140,7 +155,12 @@ export class PagedKVCache {
   fragmentation(): { allocated: number; used: number; wasted: number } {
     const usedSlots = new Map<number, number>();
     for (const s of this.seqs.values()) {
-      s.table.forEach((b, i) => usedSlots.set(b, Math.max(usedSlots.get(b) ?? 0, Math.min(this.blockSize, s.length - i * this.blockSize))));
+      s.table.forEach((b, i) =>
+        usedSlots.set(
+          b,
+          Math.max(usedSlots.get(b) ?? 0, Math.min(this.blockSize, s.length - i * this.blockSize)),
+        ),
+      );
     }
     const allocated = this.usedBlocks() * this.blockSize;
     const used = [...usedSlots.values()].reduce((a, b) => a + b, 0);
@@ -151,16 +171,22 @@ export class PagedKVCache {
   view(id: number): KVStore {
     const cache = this;
     return {
-      layers: this.layers, heads: this.heads, d: this.d,
+      layers: this.layers,
+      heads: this.heads,
+      d: this.d,
       get length() {
         return cache.length(id);
       },
       append(layer: number, qkv: Float32Array, T: number) {
         if (layer === 0) cache.reserve(id, T); // every layer's k, v of a token share its slot
-        const H = cache.heads, d = cache.d, C = H * d, p0 = cache.length(id);
+        const H = cache.heads;
+        const d = cache.d;
+        const C = H * d;
+        const p0 = cache.length(id);
         for (let t = 0; t < T; t++) {
           for (let h = 0; h < H; h++) {
-            const dst = cache.slot(id, p0 + t, h), row = t * 3 * C;
+            const dst = cache.slot(id, p0 + t, h);
+            const row = t * 3 * C;
             cache.keys[layer].set(qkv.subarray(row + C + h * d, row + C + (h + 1) * d), dst);
             cache.values[layer].set(qkv.subarray(row + 2 * C + h * d, row + 2 * C + (h + 1) * d), dst);
           }

@@ -22,19 +22,38 @@ describe("exercise: causal-mask", () => {
 describe("exercise: scaled-dot-product", () => {
   it("matches a hand calculation: q = [1, 0], keys e1, e2, d = 2", () => {
     // s = [1/√2, 0]; w = softmax(s); out = w0·[1, 2] + w1·[3, 4]
-    const e = Math.exp(1 / Math.SQRT2), w0 = e / (e + 1), w1 = 1 / (e + 1);
-    const out = scaledDotProductAttention(new Float32Array([1, 0]), new Float32Array([1, 0, 0, 1]), new Float32Array([1, 2, 3, 4]), 1, 2, 2);
+    const e = Math.exp(1 / Math.SQRT2);
+    const w0 = e / (e + 1);
+    const w1 = 1 / (e + 1);
+    const out = scaledDotProductAttention(
+      new Float32Array([1, 0]),
+      new Float32Array([1, 0, 0, 1]),
+      new Float32Array([1, 2, 3, 4]),
+      1,
+      2,
+      2,
+    );
     expect(out[0]).toBeCloseTo(w0 * 1 + w1 * 3, 6);
     expect(out[1]).toBeCloseTo(w0 * 2 + w1 * 4, 6);
   });
   it("does not overflow on huge scores (the max is subtracted before exp)", () => {
-    const out = scaledDotProductAttention(new Float32Array([1000]), new Float32Array([1000, 999]), new Float32Array([5, 7]), 1, 2, 1);
+    const out = scaledDotProductAttention(
+      new Float32Array([1000]),
+      new Float32Array([1000, 999]),
+      new Float32Array([5, 7]),
+      1,
+      2,
+      1,
+    );
     // scores 1e6 and 999000: the second weight is exp(-1000) = 0
     expect(out[0]).toBe(5);
   });
   it("with the causal mask, the first query sees only the first value; rows of the weights sum to 1", () => {
-    const T = 5, d = 4;
-    const q = randomArray(T * d, 1), k = randomArray(T * d, 2), v = randomArray(T * d, 3);
+    const T = 5;
+    const d = 4;
+    const q = randomArray(T * d, 1);
+    const k = randomArray(T * d, 2);
+    const v = randomArray(T * d, 3);
     const probs = new Float32Array(T * T);
     const out = scaledDotProductAttention(q, k, v, T, T, d, causalMask(T, T), probs);
     expect(maxAbsDiff(out.subarray(0, d), v.subarray(0, d))).toBeLessThan(1e-7);
@@ -46,8 +65,11 @@ describe("exercise: scaled-dot-product", () => {
     }
   });
   it("equals ONNX Runtime's Attention (opset 23, is_causal) on random inputs, one head", async () => {
-    const T = 9, d = 16;
-    const q = randomArray(T * d, 4), k = randomArray(T * d, 5), v = randomArray(T * d, 6);
+    const T = 9;
+    const d = 16;
+    const q = randomArray(T * d, 4);
+    const k = randomArray(T * d, 5);
+    const v = randomArray(T * d, 6);
     const ours = scaledDotProductAttention(q, k, v, T, T, d, causalMask(T, T));
     const ort = await ortAttention(q, k, v, T, 1, 1, d);
     expect(maxAbsDiff(ours, ort)).toBeLessThan(1e-5);
@@ -73,11 +95,18 @@ describe("exercise: multi-head", () => {
     const probs = Array.from({ length: H }, () => new Float32Array(T * T));
     const heads = attendHeads(Float32Array.from(acts.layers[2].qkv), T, C, H, probs);
     expect(maxAbsDiff(heads, acts.layers[2].atty)).toBeLessThan(1e-5);
-    for (let h = 0; h < H; h++) expect(maxAbsDiff(probs[h], acts.layers[2].att.subarray(h * T * T, (h + 1) * T * T))).toBeLessThan(1e-6);
+    for (let h = 0; h < H; h++)
+      expect(maxAbsDiff(probs[h], acts.layers[2].att.subarray(h * T * T, (h + 1) * T * T))).toBeLessThan(
+        1e-6,
+      );
   });
   it("equals com.microsoft MultiHeadAttention in ONNX Runtime (4 heads of 32, causal) on random inputs", async () => {
-    const T2 = 12, C2 = 128, H2 = 4;
-    const q = randomArray(T2 * C2, 7), k = randomArray(T2 * C2, 8), v = randomArray(T2 * C2, 9);
+    const T2 = 12;
+    const C2 = 128;
+    const H2 = 4;
+    const q = randomArray(T2 * C2, 7);
+    const k = randomArray(T2 * C2, 8);
+    const v = randomArray(T2 * C2, 9);
     const qkv = new Float32Array(T2 * 3 * C2);
     for (let t = 0; t < T2; t++) {
       qkv.set(q.subarray(t * C2, (t + 1) * C2), t * 3 * C2);
@@ -89,6 +118,8 @@ describe("exercise: multi-head", () => {
     expect(maxAbsDiff(ours, ort)).toBeLessThan(1e-5);
   });
   it("says clearly when the heads do not divide the width", () => {
-    expect(() => attendHeads(new Float32Array(3 * 128), 1, 128, 3)).toThrow(/3 heads do not divide the model width 128/);
+    expect(() => attendHeads(new Float32Array(3 * 128), 1, 128, 3)).toThrow(
+      /3 heads do not divide the model width 128/,
+    );
   });
 });

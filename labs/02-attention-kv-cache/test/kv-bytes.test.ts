@@ -17,7 +17,9 @@ describe("exercise: kv-bytes-formula", () => {
     expect(kvBytesPerToken(shape("Qwen3 8B"))).toBe(147_456);
   });
   it("an MQA model with one KV head and int8 elements: 2·24·1·64·1 = 3,072 bytes", () => {
-    expect(kvBytesPerToken({ name: "toy", layers: 24, kvHeads: 1, headDim: 64, bytesPerElement: 1, source: "" })).toBe(3_072);
+    expect(
+      kvBytesPerToken({ name: "toy", layers: 24, kvHeads: 1, headDim: 64, bytesPerElement: 1, source: "" }),
+    ).toBe(3_072);
   });
   it("LLaMA-2 7B, 4,096 tokens, batch 8: 0.5 MiB · 4096 · 8 = 16 GiB", () => {
     expect(kvCacheBytes(shape("LLaMA-2 7B"), 4096, 8)).toBe(16 * 2 ** 30);

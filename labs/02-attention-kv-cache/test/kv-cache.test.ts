@@ -6,7 +6,8 @@ import { maxAbsDiff, PROMPT, targetModel } from "./util.ts";
 
 describe("exercise: kv-cache-append", () => {
   const model = targetModel();
-  const V = model.config.vocab_size, N = model.config.n_positions;
+  const V = model.config.vocab_size;
+  const N = model.config.n_positions;
 
   it("prefill + one-token decode steps give the specimen's full-recompute logits at every position up to 128 (≤ 1e-5)", () => {
     // Generate greedily with OUR attention and cache until the context is full.
@@ -37,7 +38,8 @@ describe("exercise: kv-cache-append", () => {
   });
 
   it("prefill in chunks (4 + 3 + 1 tokens) equals one prefill of 8", () => {
-    const a = KVCache.for(model.config), b = KVCache.for(model.config);
+    const a = KVCache.for(model.config);
+    const b = KVCache.for(model.config);
     const ids = PROMPT.slice(0, 8);
     const whole = forwardWithCache(model, ids, a);
     forwardWithCache(model, ids.slice(0, 4), b);
@@ -49,13 +51,16 @@ describe("exercise: kv-cache-append", () => {
 
   it("stores head h's key of token t at row h·capacity + t, equal to c_attn's key columns", () => {
     const cache = new KVCache(1, 2, 4, 5);
-    const T = 2, C = 4;
+    const T = 2;
+    const C = 4;
     // qkv rows: [q(4) | k(4) | v(4)], key of token t, head h, element e = 100·t + 10·h + e
     const qkv = new Float32Array(T * 3 * C);
-    for (let t = 0; t < T; t++) for (let h = 0; h < 2; h++) for (let e = 0; e < 2; e++) {
-      qkv[t * 12 + 4 + h * 2 + e] = 100 * t + 10 * h + e;
-      qkv[t * 12 + 8 + h * 2 + e] = -(100 * t + 10 * h + e);
-    }
+    for (let t = 0; t < T; t++)
+      for (let h = 0; h < 2; h++)
+        for (let e = 0; e < 2; e++) {
+          qkv[t * 12 + 4 + h * 2 + e] = 100 * t + 10 * h + e;
+          qkv[t * 12 + 8 + h * 2 + e] = -(100 * t + 10 * h + e);
+        }
     cache.append(0, qkv, T);
     cache.advance(T);
     // head 1, token 1 → row 1·5 + 1 = 6 → elements 12, 13

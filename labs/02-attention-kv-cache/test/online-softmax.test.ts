@@ -24,17 +24,27 @@ describe("exercise: online-softmax-update", () => {
     expect(st.acc[0] / st.l).toBeCloseTo(4 * w + 8 * (1 - w), 9);
   });
   it("tiled attention equals the naive one for every block size, causal and not", () => {
-    const Tq = 13, Tk = 21, d = 8;
-    const q = randomArray(Tq * d, 11), k = randomArray(Tk * d, 12), v = randomArray(Tk * d, 13);
+    const Tq = 13;
+    const Tk = 21;
+    const d = 8;
+    const q = randomArray(Tq * d, 11);
+    const k = randomArray(Tk * d, 12);
+    const v = randomArray(Tk * d, 13);
     const causal = scaledDotProductAttention(q, k, v, Tq, Tk, d, causalMask(Tq, Tk));
     const full = scaledDotProductAttention(q, k, v, Tq, Tk, d);
     for (const bs of [1, 2, 5, 8, 21, 64]) {
-      expect(maxAbsDiff(tiledAttention(q, k, v, Tq, Tk, d, bs, true), causal), `block ${bs}`).toBeLessThan(1e-6);
-      expect(maxAbsDiff(tiledAttention(q, k, v, Tq, Tk, d, bs, false), full), `block ${bs}`).toBeLessThan(1e-6);
+      expect(maxAbsDiff(tiledAttention(q, k, v, Tq, Tk, d, bs, true), causal), `block ${bs}`).toBeLessThan(
+        1e-6,
+      );
+      expect(maxAbsDiff(tiledAttention(q, k, v, Tq, Tk, d, bs, false), full), `block ${bs}`).toBeLessThan(
+        1e-6,
+      );
     }
   });
   it("rejects a block size of 0", () => {
-    expect(() => tiledAttention(new Float32Array(4), new Float32Array(4), new Float32Array(4), 1, 1, 4, 0)).toThrow(/block size must be a positive integer, got 0/);
+    expect(() =>
+      tiledAttention(new Float32Array(4), new Float32Array(4), new Float32Array(4), 1, 1, 4, 0),
+    ).toThrow(/block size must be a positive integer, got 0/);
   });
 });
 

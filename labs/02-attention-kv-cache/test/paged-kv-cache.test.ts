@@ -43,14 +43,16 @@ describe("exercise: paged-append", () => {
   it("gives the same logits as the contiguous cache, for a prompt shared by two sequences that then diverge", () => {
     const p = paged();
     const a = p.addSequence();
-    const refA = KVCache.for(model.config), refB = KVCache.for(model.config);
+    const refA = KVCache.for(model.config);
+    const refB = KVCache.for(model.config);
     const prefill = forwardWithCache(model, PROMPT, p.view(a));
     expect(maxAbsDiff(prefill, forwardWithCache(model, PROMPT, refA))).toBe(0);
     forwardWithCache(model, PROMPT, refB);
     const b = p.fork(a);
     const before = p.usedBlocks();
     for (let s = 0; s < 12; s++) {
-      const ta = 97 + s, tb = 200 + 3 * s; // different continuations
+      const ta = 97 + s;
+      const tb = 200 + 3 * s; // different continuations
       const la = forwardWithCache(model, [ta], p.view(a));
       const lb = forwardWithCache(model, [tb], p.view(b));
       expect(la.length).toBe(V);
@@ -63,7 +65,9 @@ describe("exercise: paged-append", () => {
   });
 
   it("rejects a block size of 0 and running out of blocks", () => {
-    expect(() => new PagedKVCache({ layers: 1, heads: 1, headDim: 1, blockSize: 0, numBlocks: 4 })).toThrow(/block size must be a positive integer, got 0/);
+    expect(() => new PagedKVCache({ layers: 1, heads: 1, headDim: 1, blockSize: 0, numBlocks: 4 })).toThrow(
+      /block size must be a positive integer, got 0/,
+    );
     const p = new PagedKVCache({ layers: 1, heads: 1, headDim: 1, blockSize: 2, numBlocks: 2 });
     expect(() => p.reserve(p.addSequence(), 5)).toThrow(/out of blocks/);
   });

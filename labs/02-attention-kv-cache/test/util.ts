@@ -4,7 +4,8 @@ import { checkpointDir, loadCheckpoint, type GPT } from "@llm-labs/model";
 export { maxAbsDiff } from "@llm-labs/tensor";
 
 // A seeded normal vector, std `std`: tensor's randn as a flat array.
-export const randomArray = (n: number, seed: number, std = 1): Float32Array => randn(new Rng(seed), [n], std).data;
+export const randomArray = (n: number, seed: number, std = 1): Float32Array =>
+  randn(new Rng(seed), [n], std).data;
 
 let target: GPT | undefined;
 export const targetModel = (): GPT => (target ??= loadCheckpoint(checkpointDir("target")));

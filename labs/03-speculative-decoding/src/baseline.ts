@@ -5,8 +5,13 @@
 import { argmax } from "@llm-labs/tensor";
 import type { CachedLM } from "./lm.ts";
 
-export async function targetOnlyGreedy(model: CachedLM, prompt: readonly number[], maxNewTokens: number): Promise<number[]> {
-  const c = model.config, V = c.vocab_size;
+export async function targetOnlyGreedy(
+  model: CachedLM,
+  prompt: readonly number[],
+  maxNewTokens: number,
+): Promise<number[]> {
+  const c = model.config;
+  const V = c.vocab_size;
   const maxNew = Math.min(maxNewTokens, c.n_positions - prompt.length);
   model.rollback(0);
   let row = (await model.forward(prompt)).subarray((prompt.length - 1) * V);

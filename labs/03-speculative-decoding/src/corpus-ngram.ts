@@ -23,8 +23,13 @@ export class CorpusNgramDrafter implements Drafter {
   readonly forwards = 0;
   private readonly next: Map<string, number>[]; // next[n]: context of n tokens → most frequent next token
 
-  constructor(readonly vocabSize: number, corpus: readonly number[], readonly maxN = 4) {
-    if (!(Number.isInteger(maxN) && maxN >= 1)) throw new Error(`CorpusNgramDrafter: maxN must be an integer ≥ 1, got ${maxN}`);
+  constructor(
+    readonly vocabSize: number,
+    corpus: readonly number[],
+    readonly maxN = 4,
+  ) {
+    if (!(Number.isInteger(maxN) && maxN >= 1))
+      throw new Error(`CorpusNgramDrafter: maxN must be an integer ≥ 1, got ${maxN}`);
     this.next = [new Map()];
     for (let n = 1; n <= maxN; n++) {
       const counts = new Map<string, Map<number, number>>();
@@ -32,11 +37,12 @@ export class CorpusNgramDrafter implements Drafter {
         const k = key(corpus.slice(i - n, i));
         let m = counts.get(k);
         if (!m) counts.set(k, (m = new Map()));
-        m.set(corpus[i]!, (m.get(corpus[i]!) ?? 0) + 1);
+        m.set(corpus[i], (m.get(corpus[i]) ?? 0) + 1);
       }
       const best = new Map<string, number>();
       for (const [k, m] of counts) {
-        let arg = -1, top = 0;
+        let arg = -1;
+        let top = 0;
         for (const [t, c] of m) if (c > top || (c === top && t < arg)) [arg, top] = [t, c];
         best.set(k, arg);
       }
@@ -47,7 +53,7 @@ export class CorpusNgramDrafter implements Drafter {
   // The most frequent continuation of the longest known suffix of ctx, or -1.
   lookup(ctx: readonly number[]): number {
     for (let n = Math.min(this.maxN, ctx.length); n >= 1; n--) {
-      const x = this.next[n]!.get(key(ctx.slice(ctx.length - n)));
+      const x = this.next[n].get(key(ctx.slice(ctx.length - n)));
       if (x !== undefined) return x;
     }
     return -1;

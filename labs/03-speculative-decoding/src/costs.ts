@@ -16,7 +16,12 @@ export type Timed = () => Promise<number>; // ms per call
 
 // ms per forward over `fresh`, after `prefix` is cached. The cache is cut back
 // to the prefix between calls; only the forward itself is timed.
-export function forwardCost(lm: CachedLM, prefix: readonly number[], fresh: readonly number[], calls = 10): Timed {
+export function forwardCost(
+  lm: CachedLM,
+  prefix: readonly number[],
+  fresh: readonly number[],
+  calls = 10,
+): Timed {
   return async () => {
     if (lm.length < prefix.length) {
       lm.rollback(0);
@@ -34,10 +39,17 @@ export function forwardCost(lm: CachedLM, prefix: readonly number[], fresh: read
 }
 
 // { a, b: median ms of each; ratio: median of a/b over the rounds, after two warm-up rounds }
-export async function pairedCost(a: Timed, b: Timed, rounds = 21): Promise<{ a: number; b: number; ratio: number }> {
-  const as: number[] = [], bs: number[] = [], rs: number[] = [];
+export async function pairedCost(
+  a: Timed,
+  b: Timed,
+  rounds = 21,
+): Promise<{ a: number; b: number; ratio: number }> {
+  const as: number[] = [];
+  const bs: number[] = [];
+  const rs: number[] = [];
   for (let round = -2; round < rounds; round++) {
-    const ta = await a(), tb = await b();
+    const ta = await a();
+    const tb = await b();
     if (round < 0) continue;
     as.push(ta);
     bs.push(tb);

@@ -26,7 +26,8 @@ export function toProbs(logits: Float32Array, opts: SampleOptions): Probs {
 // Inverse-CDF sampling: u ~ U[0,1), return the first i with p_0 + … + p_i > u.
 export function sampleFrom(p: ArrayLike<number>, rng: Rng): number {
   const u = rng.next();
-  let cumulative = 0, last = -1;
+  let cumulative = 0;
+  let last = -1;
   for (let i = 0; i < p.length; i++) {
     if (p[i] === 0) continue;
     cumulative += p[i];
@@ -39,6 +40,12 @@ export function sampleFrom(p: ArrayLike<number>, rng: Rng): number {
 
 // Checks the options every entry point shares, with errors a learner can act on.
 export function checkSpecOptions(gamma: number, temperature: number): void {
-  if (!Number.isInteger(gamma) || gamma < 1) throw new Error(`speculative decoding: γ (gamma, draft tokens per step) must be an integer ≥ 1, got ${gamma}`);
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new Error(`speculative decoding: temperature must be a finite number ≥ 0 (0 = greedy), got ${temperature}`);
+  if (!Number.isInteger(gamma) || gamma < 1)
+    throw new Error(
+      `speculative decoding: γ (gamma, draft tokens per step) must be an integer ≥ 1, got ${gamma}`,
+    );
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new Error(
+      `speculative decoding: temperature must be a finite number ≥ 0 (0 = greedy), got ${temperature}`,
+    );
 }

@@ -51,7 +51,8 @@ export class ModelDrafter implements Drafter {
     // acceptance that is two: x_γ, which the draft proposed but never ran, and the bonus).
     const fresh = seq.slice(this.model.length);
     let row = (await this.model.forward(fresh)).subarray((fresh.length - 1) * V);
-    const tokens: number[] = [], qs: Probs[] = [];
+    const tokens: number[] = [];
+    const qs: Probs[] = [];
     for (let i = 0; i < gamma; i++) {
       const q = toProbs(row, opts);
       const x = sampleFrom(q, rng); // x_i ~ q_i

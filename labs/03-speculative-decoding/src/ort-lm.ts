@@ -26,7 +26,8 @@ type Past = Record<string, TensorData>;
 export function keepPositions(t: TensorData, L: number): TensorData {
   const [B, H, P, d] = t.dims as [number, number, number, number];
   if (B !== 1) throw new Error(`keepPositions: batch 1 only, got a past of shape [${t.dims.join(", ")}]`);
-  if (!(Number.isInteger(L) && L >= 0 && L <= P)) throw new Error(`keepPositions: cannot keep ${L} of ${P} positions`);
+  if (!(Number.isInteger(L) && L >= 0 && L <= P))
+    throw new Error(`keepPositions: cannot keep ${L} of ${P} positions`);
   const src = t.data as Float32Array;
   const out = new Float32Array(H * L * d);
   // #region exercise ort-rollback
@@ -52,7 +53,10 @@ export class OrtLM implements CachedLM {
   // A committed checkpoint by name ("target", "draft").
   static async named(name: string, intraOpThreads = 1): Promise<OrtLM> {
     const dir = namedCheckpoint(name);
-    const config = parseConfig(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), join(dir, "config.json"));
+    const config = parseConfig(
+      JSON.parse(readFileSync(join(dir, "config.json"), "utf8")),
+      join(dir, "config.json"),
+    );
     return OrtLM.load(config, join(dir, "onnx", "model.onnx"), intraOpThreads);
   }
 
@@ -62,7 +66,9 @@ export class OrtLM implements CachedLM {
 
   async forward(tokens: readonly number[]): Promise<Float32Array> {
     if (this.length + tokens.length > this.config.n_positions) {
-      throw new Error(`OrtLM: ${this.length} cached + ${tokens.length} new positions exceed n_positions (${this.config.n_positions})`);
+      throw new Error(
+        `OrtLM: ${this.length} cached + ${tokens.length} new positions exceed n_positions (${this.config.n_positions})`,
+      );
     }
     this.calls++;
     const { logits, cache } = await this.runner.step(tokens, 1, this.past);
@@ -74,7 +80,7 @@ export class OrtLM implements CachedLM {
   rollback(length: number): void {
     if (length >= this.length) return;
     if (length === 0) this.past = this.runner.emptyCache(1);
-    else for (const name of Object.keys(this.past)) this.past[name] = keepPositions(this.past[name]!, length);
+    else for (const name of Object.keys(this.past)) this.past[name] = keepPositions(this.past[name], length);
     this.length = length;
   }
 

@@ -36,7 +36,11 @@ export function lookupNgram(seq: readonly number[], gamma: number, maxN = 3, min
 
 export class PromptLookupDrafter implements Drafter {
   forwards = 0;
-  constructor(readonly vocabSize: number, readonly maxN = 3, readonly minN = 1) {}
+  constructor(
+    readonly vocabSize: number,
+    readonly maxN = 3,
+    readonly minN = 1,
+  ) {}
 
   propose(seq: readonly number[], gamma: number, _opts: SampleOptions, _rng: Rng): Proposal {
     const tokens = lookupNgram(seq, gamma, this.maxN, this.minN);

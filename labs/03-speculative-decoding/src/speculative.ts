@@ -42,21 +42,39 @@ export interface SpeculativeResult {
   stats: SpeculativeStats;
 }
 
-export async function speculativeGenerate(target: CachedLM, drafter: Drafter, prompt: readonly number[], opts: SpeculativeOptions): Promise<SpeculativeResult> {
+export async function speculativeGenerate(
+  target: CachedLM,
+  drafter: Drafter,
+  prompt: readonly number[],
+  opts: SpeculativeOptions,
+): Promise<SpeculativeResult> {
   const { maxNewTokens, gamma, temperature = 1, topK, topP, seed = 0, stopAtEos = true } = opts;
   checkSpecOptions(gamma, temperature);
-  const c = target.config, V = c.vocab_size;
+  const c = target.config;
+  const V = c.vocab_size;
   if (drafter.vocabSize !== V) {
-    throw new Error(`speculative decoding: the draft's vocabulary has ${drafter.vocabSize} tokens, the target's ${V}; p(x)/q(x) needs the same tokenizer for both`);
+    throw new Error(
+      `speculative decoding: the draft's vocabulary has ${drafter.vocabSize} tokens, the target's ${V}; p(x)/q(x) needs the same tokenizer for both`,
+    );
   }
   if (prompt.length === 0) throw new Error("speculative decoding: the prompt needs at least one token");
-  if (prompt.length > c.n_positions) throw new Error(`speculative decoding: the prompt has ${prompt.length} tokens, more than n_positions (${c.n_positions})`);
+  if (prompt.length > c.n_positions)
+    throw new Error(
+      `speculative decoding: the prompt has ${prompt.length} tokens, more than n_positions (${c.n_positions})`,
+    );
   const maxNew = Math.min(maxNewTokens, c.n_positions - prompt.length); // as `generate` does
   const sampling: SampleOptions = { temperature, topK, topP };
   const rng = new Rng(seed);
   const seq = [...prompt];
   const out: number[] = [];
-  const stats: SpeculativeStats = { steps: 0, drafted: 0, accepted: 0, examined: 0, emitted: 0, draftForwards: 0 };
+  const stats: SpeculativeStats = {
+    steps: 0,
+    drafted: 0,
+    accepted: 0,
+    examined: 0,
+    emitted: 0,
+    draftForwards: 0,
+  };
   const draftForwards0 = drafter.forwards;
   target.rollback(0); // start from empty caches, so models can be reused across calls
   drafter.rollback(0);
@@ -65,13 +83,16 @@ export async function speculativeGenerate(target: CachedLM, drafter: Drafter, pr
   while (out.length < maxNew) {
     // Never draft past the context or past the tokens still wanted (the step emits k + 1).
     const g = Math.min(gamma, maxNew - out.length - 1, c.n_positions - seq.length);
-    const { tokens: drafts, qs } = g > 0 ? await drafter.propose(seq, g, sampling, rng) : { tokens: [] as number[], qs: [] as Probs[] };
+    const { tokens: drafts, qs } =
+      g > 0 ? await drafter.propose(seq, g, sampling, rng) : { tokens: [] as number[], qs: [] as Probs[] };
 
     // One target forward scores every drafted position at once.
     const fresh = [...seq.slice(target.length), ...drafts];
     const logits = await target.forward(fresh);
     const off = fresh.length - drafts.length - 1; // row of seq's last token
-    const ps = Array.from({ length: drafts.length + 1 }, (_, i) => toProbs(logits.subarray((off + i) * V, (off + i + 1) * V), sampling));
+    const ps = Array.from({ length: drafts.length + 1 }, (_, i) =>
+      toProbs(logits.subarray((off + i) * V, (off + i + 1) * V), sampling),
+    );
 
     const { accepted, next } = verifyDrafts(ps, qs, drafts, rng);
     const emitted = [...drafts.slice(0, accepted), next];

@@ -18,8 +18,10 @@
 // it does not; `speedupWithVerifyCost` takes the measured ratio v = verify / step.
 
 export function expectedTokensPerStep(alpha: number, gamma: number): number {
-  if (!(alpha >= 0 && alpha <= 1)) throw new Error(`expectedTokensPerStep: α must be in [0, 1], got ${alpha}`);
-  if (!Number.isInteger(gamma) || gamma < 0) throw new Error(`expectedTokensPerStep: γ must be an integer ≥ 0, got ${gamma}`);
+  if (!(alpha >= 0 && alpha <= 1))
+    throw new Error(`expectedTokensPerStep: α must be in [0, 1], got ${alpha}`);
+  if (!Number.isInteger(gamma) || gamma < 0)
+    throw new Error(`expectedTokensPerStep: γ must be an integer ≥ 0, got ${gamma}`);
   // #region exercise speedup-formula
   // hint: the sum 1 + α + … + α^γ; the closed form divides by zero at α = 1 (every draft accepted: γ + 1)
   if (alpha === 1) return gamma + 1;
@@ -43,6 +45,7 @@ export function speedupWithVerifyCost(alpha: number, gamma: number, c: number, v
 // The γ that maximises S(α, γ, c) over 1 … maxGamma.
 export function bestGamma(alpha: number, c: number, maxGamma = 16): number {
   let best = 1;
-  for (let g = 2; g <= maxGamma; g++) if (expectedSpeedup(alpha, g, c) > expectedSpeedup(alpha, best, c)) best = g;
+  for (let g = 2; g <= maxGamma; g++)
+    if (expectedSpeedup(alpha, g, c) > expectedSpeedup(alpha, best, c)) best = g;
   return best;
 }

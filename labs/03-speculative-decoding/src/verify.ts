@@ -31,7 +31,8 @@ export interface Verdict {
 
 // norm(max(0, p − q)): what the target wants that the draft over-proposed too little of.
 export function residualDistribution(p: Probs, q: Probs): Probs {
-  if (p.length !== q.length) throw new Error(`residualDistribution: p has ${p.length} entries, q has ${q.length}`);
+  if (p.length !== q.length)
+    throw new Error(`residualDistribution: p has ${p.length} entries, q has ${q.length}`);
   const r = new Float64Array(p.length);
   // #region exercise residual-distribution
   // hint: r_i = max(0, p_i − q_i), then divide by Σ r_i
@@ -71,10 +72,18 @@ export type Residual = (p: Probs, q: Probs) => Probs;
 // One speculative step at the level of distributions: no model needed, which is
 // what the statistical test in test/verify.test.ts runs 100k times.
 // ps has γ+1 rows (p_1 … p_{γ+1}), qs has γ rows, drafts has γ tokens.
-export function verifyDrafts(ps: Probs[], qs: Probs[], drafts: readonly number[], rng: Rng, residual: Residual = residualDistribution): Verdict {
+export function verifyDrafts(
+  ps: Probs[],
+  qs: Probs[],
+  drafts: readonly number[],
+  rng: Rng,
+  residual: Residual = residualDistribution,
+): Verdict {
   const gamma = drafts.length;
   if (qs.length !== gamma || ps.length !== gamma + 1) {
-    throw new Error(`verifyDrafts: ${gamma} drafts need ${gamma} draft rows q and ${gamma + 1} target rows p, got ${qs.length} and ${ps.length}`);
+    throw new Error(
+      `verifyDrafts: ${gamma} drafts need ${gamma} draft rows q and ${gamma + 1} target rows p, got ${qs.length} and ${ps.length}`,
+    );
   }
   for (let i = 0; i < gamma; i++) {
     if (acceptDraftToken(ps[i], qs[i], drafts[i], rng.next())) continue;
@@ -84,7 +93,12 @@ export function verifyDrafts(ps: Probs[], qs: Probs[], drafts: readonly number[]
 }
 
 // One step end to end on toy distributions: draw x_1 … x_γ from the qs, then verify.
-export function speculativeStepFromDistributions(ps: Probs[], qs: Probs[], rng: Rng, residual: Residual = residualDistribution): number[] {
+export function speculativeStepFromDistributions(
+  ps: Probs[],
+  qs: Probs[],
+  rng: Rng,
+  residual: Residual = residualDistribution,
+): number[] {
   const drafts = qs.map((q) => sampleFrom(q, rng));
   const { accepted, next } = verifyDrafts(ps, qs, drafts, rng, residual);
   return [...drafts.slice(0, accepted), next];

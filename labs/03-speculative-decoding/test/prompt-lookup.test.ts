@@ -17,10 +17,15 @@ describe("exercise: ngram-lookup", () => {
     expect(lookupNgram([1, 2, 3], 4)).toEqual([]);
   });
   it("greedy with prompt-lookup drafts equals target-only greedy, and accepts some drafts on a repetitive prompt", async () => {
-    const target = targetModel(), lm = new TsLM(target);
+    const target = targetModel();
+    const lm = new TsLM(target);
     for (const prompt of PROMPTS) {
       const ref = generate(target, prompt, { maxNewTokens: 60 });
-      const { tokens, stats } = await speculativeGenerate(lm, new PromptLookupDrafter(1024), prompt, { maxNewTokens: 60, gamma: 4, temperature: 0 });
+      const { tokens, stats } = await speculativeGenerate(lm, new PromptLookupDrafter(1024), prompt, {
+        maxNewTokens: 60,
+        gamma: 4,
+        temperature: 0,
+      });
       expect(tokens).toEqual(ref);
       expect(stats.accepted).toBeGreaterThan(0);
     }

@@ -1,6 +1,7 @@
 import { checkpointDir, loadCheckpoint, type GPT } from "@llm-labs/model";
 
-let target: GPT | undefined, draft: GPT | undefined;
+let target: GPT | undefined;
+let draft: GPT | undefined;
 export const targetModel = (): GPT => (target ??= loadCheckpoint(checkpointDir("target")));
 export const draftModel = (): GPT => (draft ??= loadCheckpoint(checkpointDir("draft")));
 

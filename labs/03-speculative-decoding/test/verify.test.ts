@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "@llm-labs/tensor";
-import { acceptDraftToken, bonusToken, residualDistribution, speculativeStepFromDistributions, verifyDrafts } from "../src/verify.ts";
+import {
+  acceptDraftToken,
+  bonusToken,
+  residualDistribution,
+  speculativeStepFromDistributions,
+  verifyDrafts,
+} from "../src/verify.ts";
 import { chiSquare } from "./util.ts";
 
 const P = (...xs: number[]) => Float64Array.from(xs);
@@ -23,10 +29,14 @@ const p3 = P(0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
 const CHI2_7_P001 = 24.32;
 const DRAWS = 100_000;
 
-function firstTokenCounts(residual?: (p: Float64Array, q: Float64Array) => Float64Array, seed = 1234): number[] {
+function firstTokenCounts(
+  residual?: (p: Float64Array, q: Float64Array) => Float64Array,
+  seed = 1234,
+): number[] {
   const rng = new Rng(seed);
   const counts = new Array<number>(8).fill(0);
-  for (let n = 0; n < DRAWS; n++) counts[speculativeStepFromDistributions([p1, p2, p3], [q1, q2], rng, residual)[0]]++;
+  for (let n = 0; n < DRAWS; n++)
+    counts[speculativeStepFromDistributions([p1, p2, p3], [q1, q2], rng, residual)[0]]++;
   return counts;
 }
 
@@ -37,7 +47,11 @@ describe("the output is distributed as the target's p (Leviathan et al. Theorem 
   });
 
   it("the same test rejects a wrong residual (sampling from p instead of norm(max(0, p − q))): the test has power", () => {
-    const x2 = chiSquare(firstTokenCounts((p) => p), p1, DRAWS);
+    const x2 = chiSquare(
+      firstTokenCounts((p) => p),
+      p1,
+      DRAWS,
+    );
     expect(x2).toBeGreaterThan(CHI2_7_P001 * 10);
   });
 
@@ -45,7 +59,8 @@ describe("the output is distributed as the target's p (Leviathan et al. Theorem 
     const rng = new Rng(7);
     const counts = new Array<number>(8).fill(0);
     for (let n = 0; n < DRAWS; n++) {
-      let u = rng.next(), i = 0;
+      let u = rng.next();
+      let i = 0;
       while (u >= q1[i] && i < 7) u -= q1[i++];
       counts[i]++;
     }
@@ -68,7 +83,8 @@ describe("exercise: residual-distribution", () => {
 
 describe("exercise: accept-test", () => {
   it("keeps x with probability min(1, p(x)/q(x)): p(x) = 0.2, q(x) = 0.4 accepts r = 0.49, rejects r = 0.51", () => {
-    const p = P(0.2, 0.8), q = P(0.4, 0.6);
+    const p = P(0.2, 0.8);
+    const q = P(0.4, 0.6);
     expect(acceptDraftToken(p, q, 0, 0.49)).toBe(true);
     expect(acceptDraftToken(p, q, 0, 0.51)).toBe(false);
   });
@@ -79,7 +95,12 @@ describe("exercise: accept-test", () => {
   it("temperature 0 (one-hot p and q) is greedy verification: accept while the draft equals the target's argmax", () => {
     const rng = new Rng(1);
     // target argmaxes 3, 5, 1; the draft proposes 3, 5, 6: keep two, then the target's 1
-    const v = verifyDrafts([oneHot(3), oneHot(5), oneHot(1), oneHot(2)], [oneHot(3), oneHot(5), oneHot(6)], [3, 5, 6], rng);
+    const v = verifyDrafts(
+      [oneHot(3), oneHot(5), oneHot(1), oneHot(2)],
+      [oneHot(3), oneHot(5), oneHot(6)],
+      [3, 5, 6],
+      rng,
+    );
     expect(v).toEqual({ accepted: 2, next: 1 });
   });
 });
@@ -100,6 +121,8 @@ describe("exercise: bonus-token", () => {
 
 describe("verifyDrafts input checks", () => {
   it("γ drafts need γ rows of q and γ + 1 rows of p", () => {
-    expect(() => verifyDrafts([p1], [q1], [0], new Rng(1))).toThrow(/1 drafts need 1 draft rows q and 2 target rows p/);
+    expect(() => verifyDrafts([p1], [q1], [0], new Rng(1))).toThrow(
+      /1 drafts need 1 draft rows q and 2 target rows p/,
+    );
   });
 });

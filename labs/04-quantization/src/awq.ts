@@ -30,25 +30,32 @@ export function awqScales(x: ArrayLike<number>, T: number, K: number, alpha: num
   // hint: mean |x| of each column j over the T tokens, raised to α (floor it at 1e-4 so no scale is 0).
   // hint: then divide every s_j by √(max(s) · min(s)) so the scales centre on 1.
   const mean = new Float64Array(K);
-  for (let t = 0; t < T; t++) for (let j = 0; j < K; j++) mean[j] += Math.abs(x[t * K + j]!) / T;
-  let max = 0, min = Infinity;
+  for (let t = 0; t < T; t++) for (let j = 0; j < K; j++) mean[j] += Math.abs(x[t * K + j]) / T;
+  let max = 0;
+  let min = Infinity;
   for (let j = 0; j < K; j++) {
-    s[j] = Math.max(mean[j]! ** alpha, 1e-4);
-    max = Math.max(max, s[j]!);
-    min = Math.min(min, s[j]!);
+    s[j] = Math.max(mean[j] ** alpha, 1e-4);
+    max = Math.max(max, s[j]);
+    min = Math.min(min, s[j]);
   }
   const norm = Math.sqrt(max * min);
-  for (let j = 0; j < K; j++) s[j] = s[j]! / norm;
+  for (let j = 0; j < K; j++) s[j] = s[j] / norm;
   // #endregion
   return s;
 }
 
 // diag(s)·W for W[K, N]: row k times s_k.
-export function scaleRows(w: ArrayLike<number>, K: number, N: number, s: ArrayLike<number>, inverse = false): Float32Array {
+export function scaleRows(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  s: ArrayLike<number>,
+  inverse = false,
+): Float32Array {
   const out = new Float32Array(K * N);
   for (let k = 0; k < K; k++) {
-    const f = inverse ? 1 / s[k]! : s[k]!;
-    for (let n = 0; n < N; n++) out[k * N + n] = w[k * N + n]! * f;
+    const f = inverse ? 1 / s[k] : s[k];
+    for (let n = 0; n < N; n++) out[k * N + n] = w[k * N + n] * f;
   }
   return out;
 }
@@ -61,21 +68,34 @@ export interface AwqResult {
 }
 
 // The effective weight after rounding: diag(s)⁻¹ · dequant(Q(diag(s)·W)).
-export const awqDequantize = (r: Pick<AwqResult, "weight" | "s">): Float32Array => scaleRows(dequantizeInt4(r.weight), r.weight.K, r.weight.N, r.s, true);
+export const awqDequantize = (r: Pick<AwqResult, "weight" | "s">): Float32Array =>
+  scaleRows(dequantizeInt4(r.weight), r.weight.K, r.weight.N, r.s, true);
 
-export function awqQuantize(w: ArrayLike<number>, K: number, N: number, x: Float32Array, T: number, blockSize: number, bits = 4, grid = 20): AwqResult {
+export function awqQuantize(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  x: Float32Array,
+  T: number,
+  blockSize: number,
+  bits = 4,
+  grid = 20,
+): AwqResult {
   checkFinite(w, "awqQuantize");
-  const ref = new Float32Array(T * N), y = new Float32Array(T * N);
+  const ref = new Float32Array(T * N);
+  const y = new Float32Array(T * N);
   matmulInto(ref, x, Float32Array.from(w), T, K, N);
-  let best: AwqResult | undefined, bestMse = Infinity;
+  let best: AwqResult | undefined;
+  let bestMse = Infinity;
   const errors: { alpha: number; mse: number }[] = [];
   for (let i = 0; i < grid; i++) {
-    const alpha = i / grid, s = awqScales(x, T, K, alpha);
+    const alpha = i / grid;
+    const s = awqScales(x, T, K, alpha);
     const weight = quantizeRtn(scaleRows(w, K, N, s), K, N, blockSize, bits);
     y.fill(0);
     matmulInto(y, x, awqDequantize({ weight, s }), T, K, N);
     let se = 0;
-    for (let j = 0; j < y.length; j++) se += (y[j]! - ref[j]!) ** 2;
+    for (let j = 0; j < y.length; j++) se += (y[j] - ref[j]) ** 2;
     const mse = se / y.length;
     errors.push({ alpha, mse });
     if (mse < bestMse) {

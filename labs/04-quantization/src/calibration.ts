@@ -9,8 +9,12 @@
 import { forward, type GPT } from "@llm-labs/model";
 import { hessian } from "./gptq.ts";
 
-export function calibrationInputs(model: GPT, tokens: number[]): Map<string, { x: Float32Array; T: number; K: number }> {
-  const W = model.config.n_positions, C = model.config.n_embd;
+export function calibrationInputs(
+  model: GPT,
+  tokens: number[],
+): Map<string, { x: Float32Array; T: number; K: number }> {
+  const W = model.config.n_positions;
+  const C = model.config.n_embd;
   const windows = Math.floor(tokens.length / W);
   if (windows < 1) throw new Error(`calibration needs at least ${W} tokens, got ${tokens.length}`);
   const T = windows * W;

@@ -35,30 +35,31 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
   const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++)
     for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
       if (i === j) {
         if (s <= 0) throw new Error(`cholesky: matrix is not positive definite at ${i}`);
         L[i * n + i] = Math.sqrt(s);
-      } else L[i * n + j] = s / L[j * n + j]!;
+      } else L[i * n + j] = s / L[j * n + j];
     }
   return L;
 }
 
 // H⁻¹ from H = L·Lᵀ: solve L·Y = I, then Lᵀ·H⁻¹ = Y.
 export function spdInverse(a: Float64Array, n: number): Float64Array {
-  const L = cholesky(a, n), inv = new Float64Array(n * n);
+  const L = cholesky(a, n);
+  const inv = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
     const y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       let s = i === c ? 1 : 0;
-      for (let k = 0; k < i; k++) s -= L[i * n + k]! * y[k]!;
-      y[i] = s / L[i * n + i]!;
+      for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
+      y[i] = s / L[i * n + i];
     }
     for (let i = n - 1; i >= 0; i--) {
-      let s = y[i]!;
-      for (let k = i + 1; k < n; k++) s -= L[k * n + i]! * inv[k * n + c]!;
-      inv[i * n + c] = s / L[i * n + i]!;
+      let s = y[i];
+      for (let k = i + 1; k < n; k++) s -= L[k * n + i] * inv[k * n + c];
+      inv[i * n + c] = s / L[i * n + i];
     }
   }
   return inv;
@@ -70,50 +71,65 @@ export function hessian(x: ArrayLike<number>, T: number, K: number, damp = 0.01)
   for (let t = 0; t < T; t++) {
     const o = t * K;
     for (let i = 0; i < K; i++) {
-      const xi = x[o + i]!;
+      const xi = x[o + i];
       if (xi === 0) continue;
-      for (let j = i; j < K; j++) H[i * K + j] += xi * x[o + j]!; // upper triangle; mirrored below
+      for (let j = i; j < K; j++) H[i * K + j] += xi * x[o + j]; // upper triangle; mirrored below
     }
   }
   for (let i = 0; i < K; i++)
     for (let j = i; j < K; j++) {
-      const v = (2 * H[i * K + j]!) / T;
+      const v = (2 * H[i * K + j]) / T;
       H[i * K + j] = v;
       H[j * K + i] = v;
     }
   let mean = 0;
-  for (let i = 0; i < K; i++) mean += H[i * K + i]! / K;
+  for (let i = 0; i < K; i++) mean += H[i * K + i] / K;
   for (let i = 0; i < K; i++) H[i * K + i] += damp * mean + (mean === 0 ? 1 : 0); // all inputs dead: any W is optimal
   return H;
 }
 
 // The upper Cholesky factor U of H⁻¹ (H⁻¹ = UᵀU): U = Lᵀ where L·Lᵀ = H⁻¹.
 export function inverseCholeskyUpper(H: Float64Array, K: number): Float64Array {
-  const L = cholesky(spdInverse(H, K), K), U = new Float64Array(K * K);
-  for (let i = 0; i < K; i++) for (let j = i; j < K; j++) U[i * K + j] = L[j * K + i]!;
+  const L = cholesky(spdInverse(H, K), K);
+  const U = new Float64Array(K * K);
+  for (let i = 0; i < K; i++) for (let j = i; j < K; j++) U[i * K + j] = L[j * K + i];
   return U;
 }
 
-export function gptqQuantize(w: ArrayLike<number>, K: number, N: number, H: Float64Array, blockSize: number, bits = 4, lazyBatch = 128): Int4Weight {
-  if (!Number.isInteger(lazyBatch) || lazyBatch < 1) throw new UserError(`gptqQuantize: lazy batch must be a positive integer, got ${lazyBatch}`);
+export function gptqQuantize(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  H: Float64Array,
+  blockSize: number,
+  bits = 4,
+  lazyBatch = 128,
+): Int4Weight {
+  if (!Number.isInteger(lazyBatch) || lazyBatch < 1)
+    throw new UserError(`gptqQuantize: lazy batch must be a positive integer, got ${lazyBatch}`);
   checkBits(bits);
   checkGroup(K, blockSize);
   checkFinite(w, "gptqQuantize");
-  const t = uintN(bits), nb = K / blockSize;
+  const t = uintN(bits);
+  const nb = K / blockSize;
   const U = inverseCholeskyUpper(H, K);
   const W = Float64Array.from(w); // updated in place as errors are fed forward
-  const q = new Uint8Array(N * K), scales = new Float32Array(N * nb), zeroPoints = new Uint8Array(N * nb);
+  const q = new Uint8Array(N * K);
+  const scales = new Float32Array(N * nb);
+  const zeroPoints = new Uint8Array(N * nb);
   const E = new Float64Array(Math.min(lazyBatch, K) * N); // the batch's errors, one row of N per k
   for (let k = 0; k < K; k++) {
     const b = Math.floor(k / blockSize);
-    const b0 = k - (k % lazyBatch), end = Math.min(b0 + lazyBatch, K); // this lazy batch: rows b0 … end−1
+    const b0 = k - (k % lazyBatch);
+    const end = Math.min(b0 + lazyBatch, K); // this lazy batch: rows b0 … end−1
     const err = E.subarray((k - b0) * N, (k - b0 + 1) * N);
     if (k % blockSize === 0)
       for (let n = 0; n < N; n++) {
-        let lo = Infinity, hi = -Infinity;
+        let lo = Infinity;
+        let hi = -Infinity;
         for (let r = k; r < k + blockSize; r++) {
-          lo = Math.min(lo, W[r * N + n]!);
-          hi = Math.max(hi, W[r * N + n]!);
+          lo = Math.min(lo, W[r * N + n]);
+          hi = Math.max(hi, W[r * N + n]);
         }
         const p = affineParams(lo, hi, t);
         scales[n * nb + b] = p.scale;
@@ -122,43 +138,51 @@ export function gptqQuantize(w: ArrayLike<number>, K: number, N: number, H: Floa
     // #region exercise gptq-column-update
     // hint: for each n: quantize W[k, n] with its group's params, dequantize to get ŵ, e[n] = (W[k, n] − ŵ) / U[k, k].
     // hint: then for every later row j > k of this lazy batch (j < end): W[j, n] −= U[k, j] · e[n].
-    const d = U[k * K + k]!;
+    const d = U[k * K + k];
     for (let n = 0; n < N; n++) {
-      const g = n * nb + b, p = { scale: scales[g]!, zeroPoint: zeroPoints[g]! };
-      const qv = quantizeValue(W[k * N + n]!, p, t);
+      const g = n * nb + b;
+      const p = { scale: scales[g], zeroPoint: zeroPoints[g] };
+      const qv = quantizeValue(W[k * N + n], p, t);
       q[n * K + k] = qv;
-      err[n] = (W[k * N + n]! - (qv - p.zeroPoint) * p.scale) / d;
+      err[n] = (W[k * N + n] - (qv - p.zeroPoint) * p.scale) / d;
     }
     for (let j = k + 1; j < end; j++) {
-      const u = U[k * K + j]!;
+      const u = U[k * K + j];
       if (u === 0) continue;
-      for (let n = 0; n < N; n++) W[j * N + n] -= u * err[n]!;
+      for (let n = 0; n < N; n++) W[j * N + n] -= u * err[n];
     }
     // #endregion
     // the batch is done: every later row gets the batch's errors at once
     if (k === end - 1)
       for (let j = end; j < K; j++)
         for (let kk = b0; kk < end; kk++) {
-          const u = U[kk * K + j]!;
+          const u = U[kk * K + j];
           if (u === 0) continue;
           const e = E.subarray((kk - b0) * N, (kk - b0 + 1) * N);
-          for (let n = 0; n < N; n++) W[j * N + n] -= u * e[n]!;
+          for (let n = 0; n < N; n++) W[j * N + n] -= u * e[n];
         }
   }
   return { K, N, blockSize, q, scales, zeroPoints };
 }
 
 // ‖X·A − X·B‖² / (T·N): the mean squared output error of a layer on inputs X.
-export function outputError(x: ArrayLike<number>, T: number, K: number, N: number, a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function outputError(
+  x: ArrayLike<number>,
+  T: number,
+  K: number,
+  N: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): number {
   let se = 0;
   const row = new Float64Array(N);
   for (let t = 0; t < T; t++) {
     row.fill(0);
     for (let k = 0; k < K; k++) {
-      const xv = x[t * K + k]!;
-      for (let n = 0; n < N; n++) row[n] += xv * (a[k * N + n]! - b[k * N + n]!);
+      const xv = x[t * K + k];
+      for (let n = 0; n < N; n++) row[n] += xv * (a[k * N + n] - b[k * N + n]);
     }
-    for (let n = 0; n < N; n++) se += row[n]! * row[n]!;
+    for (let n = 0; n < N; n++) se += row[n] * row[n];
   }
   return se / (T * N);
 }

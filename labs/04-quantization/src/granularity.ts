@@ -13,7 +13,10 @@
 
 import { affineParams, checkFinite, quantizeValue, symmetricParams, type IntType } from "./quantize.ts";
 
-export type Granularity = { kind: "tensor" } | { kind: "axis"; axis: 0 | 1 } | { kind: "block"; axis: 0 | 1; blockSize: number };
+export type Granularity =
+  | { kind: "tensor" }
+  | { kind: "axis"; axis: 0 | 1 }
+  | { kind: "block"; axis: 0 | 1; blockSize: number };
 
 export function numGroups(R: number, C: number, g: Granularity): number {
   if (g.kind === "tensor") return 1;
@@ -41,21 +44,34 @@ export interface QTensor {
   type: IntType;
 }
 
-export function quantizeTensor(x: ArrayLike<number>, R: number, C: number, g: Granularity, type: IntType, symmetric = false): QTensor {
+export function quantizeTensor(
+  x: ArrayLike<number>,
+  R: number,
+  C: number,
+  g: Granularity,
+  type: IntType,
+  symmetric = false,
+): QTensor {
   if (x.length !== R * C) throw new Error(`quantizeTensor: ${x.length} values for shape [${R}, ${C}]`);
-  if (g.kind === "block" && (!Number.isInteger(g.blockSize) || g.blockSize < 1)) throw new Error(`block size must be a positive integer, got ${g.blockSize}`);
+  if (g.kind === "block" && (!Number.isInteger(g.blockSize) || g.blockSize < 1))
+    throw new Error(`block size must be a positive integer, got ${g.blockSize}`);
   checkFinite(x, "quantizeTensor");
   const G = numGroups(R, C, g);
-  const lo = new Float64Array(G).fill(Infinity), hi = new Float64Array(G).fill(-Infinity);
+  const lo = new Float64Array(G).fill(Infinity);
+  const hi = new Float64Array(G).fill(-Infinity);
   for (let i = 0; i < R; i++)
     for (let j = 0; j < C; j++) {
-      const k = groupIndex(i, j, R, C, g), v = x[i * C + j]!;
-      if (v < lo[k]!) lo[k] = v;
-      if (v > hi[k]!) hi[k] = v;
+      const k = groupIndex(i, j, R, C, g);
+      const v = x[i * C + j];
+      if (v < lo[k]) lo[k] = v;
+      if (v > hi[k]) hi[k] = v;
     }
-  const scales = new Float32Array(G), zeroPoints = new Int32Array(G);
+  const scales = new Float32Array(G);
+  const zeroPoints = new Int32Array(G);
   for (let k = 0; k < G; k++) {
-    const p = symmetric ? symmetricParams(Math.max(Math.abs(lo[k]!), Math.abs(hi[k]!)), type) : affineParams(lo[k]!, hi[k]!, type);
+    const p = symmetric
+      ? symmetricParams(Math.max(Math.abs(lo[k]), Math.abs(hi[k])), type)
+      : affineParams(lo[k], hi[k], type);
     scales[k] = p.scale;
     zeroPoints[k] = p.zeroPoint;
   }
@@ -63,38 +79,49 @@ export function quantizeTensor(x: ArrayLike<number>, R: number, C: number, g: Gr
   for (let i = 0; i < R; i++)
     for (let j = 0; j < C; j++) {
       const k = groupIndex(i, j, R, C, g);
-      q[i * C + j] = quantizeValue(x[i * C + j]!, { scale: scales[k]!, zeroPoint: zeroPoints[k]! }, type);
+      q[i * C + j] = quantizeValue(x[i * C + j], { scale: scales[k], zeroPoint: zeroPoints[k] }, type);
     }
   return { q, scales, zeroPoints, R, C, g, type };
 }
 
 // Quantize with scales and zero points that are given (as ORT's QuantizeLinear is).
-export function quantizeWith(x: ArrayLike<number>, R: number, C: number, g: Granularity, scales: ArrayLike<number>, zeroPoints: ArrayLike<number>, type: IntType): Int32Array {
+export function quantizeWith(
+  x: ArrayLike<number>,
+  R: number,
+  C: number,
+  g: Granularity,
+  scales: ArrayLike<number>,
+  zeroPoints: ArrayLike<number>,
+  type: IntType,
+): Int32Array {
   const q = new Int32Array(R * C);
   for (let i = 0; i < R; i++)
     for (let j = 0; j < C; j++) {
       const k = groupIndex(i, j, R, C, g);
-      q[i * C + j] = quantizeValue(x[i * C + j]!, { scale: scales[k]!, zeroPoint: zeroPoints[k]! }, type);
+      q[i * C + j] = quantizeValue(x[i * C + j], { scale: scales[k], zeroPoint: zeroPoints[k] }, type);
     }
   return q;
 }
 
 // r = s · (q − z), in float32.
-export function dequantizeTensor(t: Pick<QTensor, "q" | "scales" | "zeroPoints" | "R" | "C" | "g">): Float32Array {
+export function dequantizeTensor(
+  t: Pick<QTensor, "q" | "scales" | "zeroPoints" | "R" | "C" | "g">,
+): Float32Array {
   const out = new Float32Array(t.R * t.C);
   for (let i = 0; i < t.R; i++)
     for (let j = 0; j < t.C; j++) {
       const k = groupIndex(i, j, t.R, t.C, t.g);
-      out[i * t.C + j] = Math.fround((t.q[i * t.C + j]! - t.zeroPoints[k]!) * t.scales[k]!);
+      out[i * t.C + j] = Math.fround((t.q[i * t.C + j] - t.zeroPoints[k]) * t.scales[k]);
     }
   return out;
 }
 
 // Mean squared and max absolute error of a round trip.
 export function roundTripError(x: ArrayLike<number>, y: ArrayLike<number>): { mse: number; maxAbs: number } {
-  let se = 0, m = 0;
+  let se = 0;
+  let m = 0;
   for (let i = 0; i < x.length; i++) {
-    const d = x[i]! - y[i]!;
+    const d = x[i] - y[i];
     se += d * d;
     m = Math.max(m, Math.abs(d));
   }

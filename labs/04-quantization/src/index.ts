@@ -1,9 +1,40 @@
 // Lab 04's public API.
 export { roundHalfEven } from "./round.ts";
-export { INT8, UINT8, uintN, intN, affineParams, symmetricParams, quantizeValue, dequantizeValue, checkBits, checkFinite, type IntType, type QParams } from "./quantize.ts";
-export { groupIndex, numGroups, quantizeTensor, quantizeWith, dequantizeTensor, roundTripError, type Granularity, type QTensor } from "./granularity.ts";
+export {
+  INT8,
+  UINT8,
+  uintN,
+  intN,
+  affineParams,
+  symmetricParams,
+  quantizeValue,
+  dequantizeValue,
+  checkBits,
+  checkFinite,
+  type IntType,
+  type QParams,
+} from "./quantize.ts";
+export {
+  groupIndex,
+  numGroups,
+  quantizeTensor,
+  quantizeWith,
+  dequantizeTensor,
+  roundTripError,
+  type Granularity,
+  type QTensor,
+} from "./granularity.ts";
 export { int8Matmul, int8Linear, quantizeRows, quantizeColumns } from "./int8-linear.ts";
-export { quantizeRtn, packNibbles, unpackNibbles, toMatMulNBits, dequantizeInt4, int4Bytes, checkGroup, type Int4Weight } from "./int4.ts";
+export {
+  quantizeRtn,
+  packNibbles,
+  unpackNibbles,
+  toMatMulNBits,
+  dequantizeInt4,
+  int4Bytes,
+  checkGroup,
+  type Int4Weight,
+} from "./int4.ts";
 export { gptqQuantize, hessian, cholesky, spdInverse, inverseCholeskyUpper, outputError } from "./gptq.ts";
 export { calibrationInputs, calibrationHessians } from "./calibration.ts";
 export { mapLinears, linearShape, linearParamCount, LINEARS } from "./quantized-model.ts";
@@ -16,4 +47,9 @@ export { foldInputScale } from "./fold.ts";
 export { forwardWith, perplexityWith, floatLinear, meanNll, type LinearFn } from "./linear-forward.ts";
 export { outlierColumns, fakeQuantRows, fakeQuantColumns, w8a8Matmul, w8a8Linear } from "./w8a8.ts";
 export { channelAbsMax, smoothScales, smoothModel } from "./smoothquant.ts";
-export { QuantizedKVCache, fakeQuantizeSpan, kvQuantBytesPerElement, type KVQuantOptions } from "./kv-quant.ts";
+export {
+  QuantizedKVCache,
+  fakeQuantizeSpan,
+  kvQuantBytesPerElement,
+  type KVQuantOptions,
+} from "./kv-quant.ts";

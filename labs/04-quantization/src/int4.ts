@@ -25,28 +25,41 @@ export interface Int4Weight {
 }
 
 export function checkGroup(K: number, blockSize: number): void {
-  if (!Number.isInteger(blockSize) || blockSize < 2 || blockSize % 2 !== 0) throw new UserError(`block size must be an even integer ≥ 2, got ${blockSize}`);
-  if (K % blockSize !== 0) throw new UserError(`block size ${blockSize} does not divide the input width ${K}`);
+  if (!Number.isInteger(blockSize) || blockSize < 2 || blockSize % 2 !== 0)
+    throw new UserError(`block size must be an even integer ≥ 2, got ${blockSize}`);
+  if (K % blockSize !== 0)
+    throw new UserError(`block size ${blockSize} does not divide the input width ${K}`);
 }
 
 // Round to nearest, group-wise, along k for each output column of w[K, N].
-export function quantizeRtn(w: ArrayLike<number>, K: number, N: number, blockSize: number, bits = 4): Int4Weight {
+export function quantizeRtn(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  blockSize: number,
+  bits = 4,
+): Int4Weight {
   checkBits(bits);
   checkGroup(K, blockSize);
   checkFinite(w, "quantizeRtn");
-  const t = uintN(bits), nb = K / blockSize;
-  const q = new Uint8Array(N * K), scales = new Float32Array(N * nb), zeroPoints = new Uint8Array(N * nb);
+  const t = uintN(bits);
+  const nb = K / blockSize;
+  const q = new Uint8Array(N * K);
+  const scales = new Float32Array(N * nb);
+  const zeroPoints = new Uint8Array(N * nb);
   for (let n = 0; n < N; n++)
     for (let b = 0; b < nb; b++) {
-      let lo = Infinity, hi = -Infinity;
+      let lo = Infinity;
+      let hi = -Infinity;
       for (let k = b * blockSize; k < (b + 1) * blockSize; k++) {
-        lo = Math.min(lo, w[k * N + n]!);
-        hi = Math.max(hi, w[k * N + n]!);
+        lo = Math.min(lo, w[k * N + n]);
+        hi = Math.max(hi, w[k * N + n]);
       }
       const p = affineParams(lo, hi, t);
       scales[n * nb + b] = p.scale;
       zeroPoints[n * nb + b] = p.zeroPoint;
-      for (let k = b * blockSize; k < (b + 1) * blockSize; k++) q[n * K + k] = quantizeValue(w[k * N + n]!, p, t);
+      for (let k = b * blockSize; k < (b + 1) * blockSize; k++)
+        q[n * K + k] = quantizeValue(w[k * N + n], p, t);
     }
   return { K, N, blockSize, q, scales, zeroPoints };
 }
@@ -57,9 +70,10 @@ export function packNibbles(values: ArrayLike<number>): Uint8Array {
   // #region exercise pack-int4
   // hint: byte i holds values[2i] in bits 0-3 and values[2i+1] in bits 4-7; an odd last value leaves the high nibble 0.
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < 0 || v > 15 || !Number.isInteger(v)) throw new Error(`packNibbles: ${v} at ${i} is not a 4-bit value`);
-    out[i >> 1] = out[i >> 1]! | (i % 2 === 0 ? v : v << 4);
+    const v = values[i];
+    if (v < 0 || v > 15 || !Number.isInteger(v))
+      throw new Error(`packNibbles: ${v} at ${i} is not a 4-bit value`);
+    out[i >> 1] = out[i >> 1] | (i % 2 === 0 ? v : v << 4);
   }
   // #endregion
   return out;
@@ -67,27 +81,34 @@ export function packNibbles(values: ArrayLike<number>): Uint8Array {
 
 export function unpackNibbles(bytes: Uint8Array, count: number): Uint8Array {
   const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) out[i] = i % 2 === 0 ? bytes[i >> 1]! & 0x0f : bytes[i >> 1]! >> 4;
+  for (let i = 0; i < count; i++) out[i] = i % 2 === 0 ? bytes[i >> 1] & 0x0f : bytes[i >> 1] >> 4;
   return out;
 }
 
 // The three initializers MatMulNBits wants. Each row n of q is K values = nBlocks
 // whole blocks, so packing the rows back to back gives [N, nBlocks, blockSize/2];
 // zero points are packed per row n, ceil(nBlocks/2) bytes each.
-export function toMatMulNBits(w: Int4Weight): { B: Uint8Array; scales: Float32Array; zeroPoints: Uint8Array } {
-  const nb = w.K / w.blockSize, zBytes = Math.ceil(nb / 2);
+export function toMatMulNBits(w: Int4Weight): {
+  B: Uint8Array;
+  scales: Float32Array;
+  zeroPoints: Uint8Array;
+} {
+  const nb = w.K / w.blockSize;
+  const zBytes = Math.ceil(nb / 2);
   const zeroPoints = new Uint8Array(w.N * zBytes);
-  for (let n = 0; n < w.N; n++) zeroPoints.set(packNibbles(w.zeroPoints.subarray(n * nb, (n + 1) * nb)), n * zBytes);
+  for (let n = 0; n < w.N; n++)
+    zeroPoints.set(packNibbles(w.zeroPoints.subarray(n * nb, (n + 1) * nb)), n * zBytes);
   return { B: packNibbles(w.q), scales: w.scales, zeroPoints };
 }
 
 // Back to a float W[K, N]: w[k, n] = (q − z) · s.
 export function dequantizeInt4(w: Int4Weight): Float32Array {
-  const out = new Float32Array(w.K * w.N), nb = w.K / w.blockSize;
+  const out = new Float32Array(w.K * w.N);
+  const nb = w.K / w.blockSize;
   for (let n = 0; n < w.N; n++)
     for (let k = 0; k < w.K; k++) {
       const g = n * nb + Math.floor(k / w.blockSize);
-      out[k * w.N + n] = Math.fround((w.q[n * w.K + k]! - w.zeroPoints[g]!) * w.scales[g]!);
+      out[k * w.N + n] = Math.fround((w.q[n * w.K + k] - w.zeroPoints[g]) * w.scales[g]);
     }
   return out;
 }

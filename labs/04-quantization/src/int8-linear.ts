@@ -17,7 +17,15 @@
 
 import { checkFinite, INT8, symmetricParams, quantizeValue } from "./quantize.ts";
 
-export function int8Matmul(a: Int8Array, b: Int8Array, M: number, K: number, N: number, aZero = 0, bZero?: ArrayLike<number>): Int32Array {
+export function int8Matmul(
+  a: Int8Array,
+  b: Int8Array,
+  M: number,
+  K: number,
+  N: number,
+  aZero = 0,
+  bZero?: ArrayLike<number>,
+): Int32Array {
   const out = new Int32Array(M * N);
   // #region exercise int8-matmul
   // hint: acc = Σ_k (a[m·K + k] − aZero) · (b[k·N + n] − bZero[n]), kept an integer (`| 0`).
@@ -27,10 +35,10 @@ export function int8Matmul(a: Int8Array, b: Int8Array, M: number, K: number, N: 
   for (let m = 0; m < M; m++) {
     const o = m * N;
     for (let k = 0; k < K; k++) {
-      const av = a[m * K + k]! - aZero;
+      const av = a[m * K + k] - aZero;
       if (av === 0) continue;
       const bo = k * N;
-      for (let n = 0; n < N; n++) out[o + n] = (out[o + n]! + av * (b[bo + n]! - bz[n]!)) | 0;
+      for (let n = 0; n < N; n++) out[o + n] = (out[o + n] + av * (b[bo + n] - bz[n])) | 0;
     }
   }
   // #endregion
@@ -38,39 +46,57 @@ export function int8Matmul(a: Int8Array, b: Int8Array, M: number, K: number, N: 
 }
 
 // Symmetric int8 per row of x[M, K] (dynamic per-token activations).
-export function quantizeRows(x: ArrayLike<number>, M: number, K: number): { q: Int8Array; scales: Float32Array } {
+export function quantizeRows(
+  x: ArrayLike<number>,
+  M: number,
+  K: number,
+): { q: Int8Array; scales: Float32Array } {
   checkFinite(x, "quantizeRows");
-  const q = new Int8Array(M * K), scales = new Float32Array(M);
+  const q = new Int8Array(M * K);
+  const scales = new Float32Array(M);
   for (let m = 0; m < M; m++) {
     let amax = 0;
-    for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(x[m * K + k]!));
+    for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(x[m * K + k]));
     const p = symmetricParams(amax, INT8);
     scales[m] = p.scale;
-    for (let k = 0; k < K; k++) q[m * K + k] = quantizeValue(x[m * K + k]!, p, INT8);
+    for (let k = 0; k < K; k++) q[m * K + k] = quantizeValue(x[m * K + k], p, INT8);
   }
   return { q, scales };
 }
 
 // Symmetric int8 per column of w[K, N] (per-output-channel weights).
-export function quantizeColumns(w: ArrayLike<number>, K: number, N: number): { q: Int8Array; scales: Float32Array } {
+export function quantizeColumns(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+): { q: Int8Array; scales: Float32Array } {
   checkFinite(w, "quantizeColumns");
-  const q = new Int8Array(K * N), scales = new Float32Array(N);
+  const q = new Int8Array(K * N);
+  const scales = new Float32Array(N);
   for (let n = 0; n < N; n++) {
     let amax = 0;
-    for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(w[k * N + n]!));
+    for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(w[k * N + n]));
     const p = symmetricParams(amax, INT8);
     scales[n] = p.scale;
-    for (let k = 0; k < K; k++) q[k * N + n] = quantizeValue(w[k * N + n]!, p, INT8);
+    for (let k = 0; k < K; k++) q[k * N + n] = quantizeValue(w[k * N + n], p, INT8);
   }
   return { q, scales };
 }
 
 // Y = X·W + b with X quantized per token on the fly and W per channel ahead of time.
-export function int8Linear(x: ArrayLike<number>, w: { q: Int8Array; scales: Float32Array }, bias: ArrayLike<number> | undefined, M: number, K: number, N: number): Float32Array {
+export function int8Linear(
+  x: ArrayLike<number>,
+  w: { q: Int8Array; scales: Float32Array },
+  bias: ArrayLike<number> | undefined,
+  M: number,
+  K: number,
+  N: number,
+): Float32Array {
   const xq = quantizeRows(x, M, K);
   const acc = int8Matmul(xq.q, w.q, M, K, N);
   const y = new Float32Array(M * N);
   for (let m = 0; m < M; m++)
-    for (let n = 0; n < N; n++) y[m * N + n] = xq.scales[m]! * w.scales[n]! * acc[m * N + n]! + (bias ? bias[n]! : 0);
+    for (let n = 0; n < N; n++)
+      y[m * N + n] = xq.scales[m] * w.scales[n] * acc[m * N + n] + (bias ? bias[n] : 0);
   return y;
 }

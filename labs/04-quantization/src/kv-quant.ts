@@ -29,17 +29,25 @@ export interface KVQuantOptions {
 }
 
 // Replace `count` values of buf (start, start + stride, …) by their b-bit min/max round trip.
-export function fakeQuantizeSpan(buf: Float32Array, start: number, count: number, stride: number, bits: number): void {
-  let lo = Infinity, hi = -Infinity;
+export function fakeQuantizeSpan(
+  buf: Float32Array,
+  start: number,
+  count: number,
+  stride: number,
+  bits: number,
+): void {
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let i = 0; i < count; i++) {
-    const v = buf[start + i * stride]!;
+    const v = buf[start + i * stride];
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
-  const t = uintN(bits), p = affineParams(lo, hi, t);
+  const t = uintN(bits);
+  const p = affineParams(lo, hi, t);
   for (let i = 0; i < count; i++) {
     const at = start + i * stride;
-    buf[at] = Math.fround((quantizeValue(buf[at]!, p, t) - p.zeroPoint) * p.scale);
+    buf[at] = Math.fround((quantizeValue(buf[at], p, t) - p.zeroPoint) * p.scale);
   }
 }
 
@@ -50,11 +58,19 @@ export class QuantizedKVCache implements KVStore {
   length = 0;
   private keyGroupsDone: number[] = [];
 
-  constructor(readonly layers: number, readonly heads: number, width: number, readonly capacity: number, readonly opts: KVQuantOptions) {
+  constructor(
+    readonly layers: number,
+    readonly heads: number,
+    width: number,
+    readonly capacity: number,
+    readonly opts: KVQuantOptions,
+  ) {
     checkBits(opts.bits);
     this.d = headDimOf(width, heads);
-    if (!Number.isInteger(opts.groupSize) || opts.groupSize < 1) throw new Error(`KV group size must be a positive integer, got ${opts.groupSize}`);
-    if (this.d % Math.min(opts.groupSize, this.d) !== 0) throw new Error(`KV group size ${opts.groupSize} does not divide the head dimension ${this.d}`);
+    if (!Number.isInteger(opts.groupSize) || opts.groupSize < 1)
+      throw new Error(`KV group size must be a positive integer, got ${opts.groupSize}`);
+    if (this.d % Math.min(opts.groupSize, this.d) !== 0)
+      throw new Error(`KV group size ${opts.groupSize} does not divide the head dimension ${this.d}`);
     for (let l = 0; l < layers; l++) {
       this.keys.push(new Float32Array(heads * capacity * this.d));
       this.values.push(new Float32Array(heads * capacity * this.d));
@@ -67,12 +83,21 @@ export class QuantizedKVCache implements KVStore {
   }
 
   append(layer: number, qkv: Float32Array, T: number): void {
-    const H = this.heads, d = this.d, C = H * d, cap = this.capacity, { bits, groupSize: G, keys } = this.opts;
-    if (this.length + T > cap) throw new Error(`QuantizedKVCache: ${this.length} cached + ${T} new positions exceed the capacity ${cap}`);
-    const K = this.keys[layer]!, V = this.values[layer]!;
+    const H = this.heads;
+    const d = this.d;
+    const C = H * d;
+    const cap = this.capacity;
+    const { bits, groupSize: G, keys } = this.opts;
+    if (this.length + T > cap)
+      throw new Error(
+        `QuantizedKVCache: ${this.length} cached + ${T} new positions exceed the capacity ${cap}`,
+      );
+    const K = this.keys[layer];
+    const V = this.values[layer];
     for (let t = 0; t < T; t++)
       for (let h = 0; h < H; h++) {
-        const dst = (h * cap + this.length + t) * d, row = t * 3 * C;
+        const dst = (h * cap + this.length + t) * d;
+        const row = t * 3 * C;
         K.set(qkv.subarray(row + C + h * d, row + C + (h + 1) * d), dst);
         V.set(qkv.subarray(row + 2 * C + h * d, row + 2 * C + (h + 1) * d), dst);
       }
@@ -88,9 +113,10 @@ export class QuantizedKVCache implements KVStore {
           if (keys === "token") fakeQuantizeSpan(K, (h * cap + p) * d + c, Gc, 1, bits);
         }
     if (keys === "channel")
-      while ((this.keyGroupsDone[layer]! + 1) * G <= this.length + T) {
-        const g = this.keyGroupsDone[layer]!;
-        for (let h = 0; h < H; h++) for (let i = 0; i < d; i++) fakeQuantizeSpan(K, (h * cap + g * G) * d + i, G, d, bits);
+      while ((this.keyGroupsDone[layer] + 1) * G <= this.length + T) {
+        const g = this.keyGroupsDone[layer];
+        for (let h = 0; h < H; h++)
+          for (let i = 0; i < d; i++) fakeQuantizeSpan(K, (h * cap + g * G) * d + i, G, d, bits);
         this.keyGroupsDone[layer] = g + 1;
       }
     // #endregion
@@ -101,13 +127,14 @@ export class QuantizedKVCache implements KVStore {
   }
 
   headKeys(layer: number, h: number, total: number): Float32Array {
-    return this.keys[layer]!.subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
+    return this.keys[layer].subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
   }
   headValues(layer: number, h: number, total: number): Float32Array {
-    return this.values[layer]!.subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
+    return this.values[layer].subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
   }
 }
 
 // Bytes per cached element: b bits, plus a scale and a zero point (fp16 each, as
 // KIVI stores them) shared by G elements.
-export const kvQuantBytesPerElement = (bits: number, groupSize: number, paramBytes = 2): number => bits / 8 + (2 * paramBytes) / groupSize;
+export const kvQuantBytesPerElement = (bits: number, groupSize: number, paramBytes = 2): number =>
+  bits / 8 + (2 * paramBytes) / groupSize;

@@ -19,12 +19,23 @@ export function exportInt4Onnx(model: GPT, weights: Map<string, Int4Weight>): Ui
     linear: (g, { layer, name, input, output, K, N }) => {
       const w = weights.get(`${layer}.${name}`);
       if (!w) throw new Error(`exportInt4Onnx: no INT4 weight for ${layer}.${name}`);
-      if (w.K !== K || w.N !== N) throw new Error(`exportInt4Onnx: ${layer}.${name} is [${K}, ${N}], the INT4 weight is [${w.K}, ${w.N}]`);
-      const { B, scales, zeroPoints } = toMatMulNBits(w), nb = K / w.blockSize, p = `h${layer}_${name}`;
+      if (w.K !== K || w.N !== N)
+        throw new Error(
+          `exportInt4Onnx: ${layer}.${name} is [${K}, ${N}], the INT4 weight is [${w.K}, ${w.N}]`,
+        );
+      const { B, scales, zeroPoints } = toMatMulNBits(w);
+      const nb = K / w.blockSize;
+      const p = `h${layer}_${name}`;
       g.initializer(`${p}.B`, { type: "uint8", data: B, dims: [N, nb, w.blockSize / 2] });
       g.initializer(`${p}.scales`, { type: "float32", data: scales, dims: [N * nb] });
       g.initializer(`${p}.zero_points`, { type: "uint8", data: zeroPoints, dims: [zeroPoints.length] });
-      g.node("MatMulNBits", [input, `${p}.B`, `${p}.scales`, `${p}.zero_points`], [output], { K, N, bits: 4, block_size: w.blockSize }, { domain: "com.microsoft" });
+      g.node(
+        "MatMulNBits",
+        [input, `${p}.B`, `${p}.scales`, `${p}.zero_points`],
+        [output],
+        { K, N, bits: 4, block_size: w.blockSize },
+        { domain: "com.microsoft" },
+      );
       return true;
     },
   });

@@ -39,7 +39,8 @@ export function intN(bits: number): IntType {
   return { name: `int${bits}`, qmin: -(2 ** (bits - 1)), qmax: 2 ** (bits - 1) - 1 };
 }
 export function checkBits(bits: number): void {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new UserError(`bits must be an integer from 2 to 8, got ${bits}`);
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8)
+    throw new UserError(`bits must be an integer from 2 to 8, got ${bits}`);
 }
 
 export interface QParams {
@@ -53,10 +54,14 @@ export function affineParams(min: number, max: number, t: IntType): QParams {
   // hint: widen the range to include 0: lo = min(min, 0), hi = max(max, 0).
   // hint: every step in float32, as ORT: s = fround(fround(hi − lo) / (qmax − qmin)); if s is 0 use 1.
   // hint: z = clamp(roundHalfEven(fround(qmin − fround(lo / s))), qmin, qmax).
-  const lo = Math.min(min, 0), hi = Math.max(max, 0);
+  const lo = Math.min(min, 0);
+  const hi = Math.max(max, 0);
   let scale = Math.fround(Math.fround(hi - lo) / (t.qmax - t.qmin));
   if (scale === 0) scale = 1; // an all-zero tensor: any scale represents it exactly
-  const zeroPoint = Math.min(t.qmax, Math.max(t.qmin, roundHalfEven(Math.fround(t.qmin - Math.fround(lo / scale)))));
+  const zeroPoint = Math.min(
+    t.qmax,
+    Math.max(t.qmin, roundHalfEven(Math.fround(t.qmin - Math.fround(lo / scale)))),
+  );
   return { scale, zeroPoint };
   // #endregion
 }
@@ -80,20 +85,28 @@ export function quantizeValue(r: number, p: QParams, t: IntType): number {
 // s = (max − min)/255, z = round(0 − min/s) saturated, y = saturate(round(x/s) + z).
 // All-zero x: the spec's formula gives s = 0 and z = 0/0 (NaN); ONNX Runtime
 // returns s = 1, z = 0 (and y = 0), and so do we (affineParams' s = 0 → 1 rule).
-export function dynamicQuantizeLinear(x: ArrayLike<number>): { y: Uint8Array; scale: number; zeroPoint: number } {
+export function dynamicQuantizeLinear(x: ArrayLike<number>): {
+  y: Uint8Array;
+  scale: number;
+  zeroPoint: number;
+} {
   checkFinite(x, "dynamicQuantizeLinear");
-  let lo = 0, hi = 0;
+  let lo = 0;
+  let hi = 0;
   for (let i = 0; i < x.length; i++) {
-    lo = Math.min(lo, x[i]!);
-    hi = Math.max(hi, x[i]!);
+    lo = Math.min(lo, x[i]);
+    hi = Math.max(hi, x[i]);
   }
-  const p = affineParams(lo, hi, UINT8), y = new Uint8Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = quantizeValue(x[i]!, p, UINT8);
+  const p = affineParams(lo, hi, UINT8);
+  const y = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = quantizeValue(x[i], p, UINT8);
   return { y, scale: p.scale, zeroPoint: p.zeroPoint };
 }
 
 export const dequantizeValue = (q: number, p: QParams): number => Math.fround((q - p.zeroPoint) * p.scale);
 
 export function checkFinite(x: ArrayLike<number>, what = "input"): void {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new UserError(`${what}: element ${i} is ${x[i]}; quantization needs finite values`);
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isFinite(x[i]))
+      throw new UserError(`${what}: element ${i} is ${x[i]}; quantization needs finite values`);
 }

@@ -11,11 +11,20 @@ export const LINEARS = ["c_attn", "attn_c_proj", "c_fc", "mlp_c_proj"] as const;
 // Shape [in, out] of each linear of block 0 … n_layer-1.
 export function linearShape(model: GPT, name: (typeof LINEARS)[number]): [number, number] {
   const D = model.config.n_embd;
-  return name === "c_attn" ? [D, 3 * D] : name === "attn_c_proj" ? [D, D] : name === "c_fc" ? [D, 4 * D] : [4 * D, D];
+  return name === "c_attn"
+    ? [D, 3 * D]
+    : name === "attn_c_proj"
+      ? [D, D]
+      : name === "c_fc"
+        ? [D, 4 * D]
+        : [4 * D, D];
 }
 
 // A copy of the model with W ← f(W, in, out, "layer.name") for every linear weight.
-export function mapLinears(model: GPT, f: (w: Float32Array, IN: number, OUT: number, key: string) => Float32Array): GPT {
+export function mapLinears(
+  model: GPT,
+  f: (w: Float32Array, IN: number, OUT: number, key: string) => Float32Array,
+): GPT {
   const flat = Float32Array.from(model.params.flat);
   const params = viewParams(model.config, flat).params;
   params.h.forEach((block, i) => {

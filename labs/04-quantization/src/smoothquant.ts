@@ -21,19 +21,25 @@ import { foldInputScale } from "./fold.ts";
 // max_t |x[t, j]| for each input channel j of x[T, K].
 export function channelAbsMax(x: ArrayLike<number>, T: number, K: number): Float32Array {
   const m = new Float32Array(K);
-  for (let t = 0; t < T; t++) for (let j = 0; j < K; j++) m[j] = Math.max(m[j]!, Math.abs(x[t * K + j]!));
+  for (let t = 0; t < T; t++) for (let j = 0; j < K; j++) m[j] = Math.max(m[j], Math.abs(x[t * K + j]));
   return m;
 }
 
-export function smoothScales(xAbsMax: ArrayLike<number>, w: ArrayLike<number>, K: number, N: number, alpha: number): Float32Array {
+export function smoothScales(
+  xAbsMax: ArrayLike<number>,
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  alpha: number,
+): Float32Array {
   const s = new Float32Array(K);
   // #region exercise smoothquant-scale
   // hint: wmax_j = max over n of |W[j, n]| (row j of W[K, N]).
   // hint: s_j = max|X_j|^α / wmax_j^(1−α); floor both maxima at 1e-5 so s is finite and positive.
   for (let j = 0; j < K; j++) {
     let wmax = 0;
-    for (let n = 0; n < N; n++) wmax = Math.max(wmax, Math.abs(w[j * N + n]!));
-    s[j] = Math.max(xAbsMax[j]!, 1e-5) ** alpha / Math.max(wmax, 1e-5) ** (1 - alpha);
+    for (let n = 0; n < N; n++) wmax = Math.max(wmax, Math.abs(w[j * N + n]));
+    s[j] = Math.max(xAbsMax[j], 1e-5) ** alpha / Math.max(wmax, 1e-5) ** (1 - alpha);
   }
   // #endregion
   return s;
@@ -46,7 +52,8 @@ export function smoothModel(model: GPT, absMax: Map<string, Float32Array>, alpha
   let m = model;
   for (let l = 0; l < model.config.n_layer; l++)
     for (const name of ["c_attn", "c_fc"] as const) {
-      const w = m.params.h[l]![name].weight, N = name === "c_attn" ? 3 * C : 4 * C;
+      const w = m.params.h[l][name].weight;
+      const N = name === "c_attn" ? 3 * C : 4 * C;
       m = foldInputScale(m, l, name, smoothScales(absMax.get(`${l}.${name}`)!, w, C, N, alpha));
     }
   return m;

@@ -22,7 +22,7 @@ export function outlierColumns(x: ArrayLike<number>, T: number, K: number, thres
   const out: number[] = [];
   for (let j = 0; j < K; j++) {
     let m = 0;
-    for (let t = 0; t < T; t++) m = Math.max(m, Math.abs(x[t * K + j]!));
+    for (let t = 0; t < T; t++) m = Math.max(m, Math.abs(x[t * K + j]));
     if (m > threshold) out.push(j);
   }
   return out;
@@ -33,9 +33,10 @@ export function fakeQuantRows(x: ArrayLike<number>, T: number, K: number, skip?:
   const out = new Float32Array(T * K);
   for (let t = 0; t < T; t++) {
     let amax = 0;
-    for (let j = 0; j < K; j++) if (!skip?.has(j)) amax = Math.max(amax, Math.abs(x[t * K + j]!));
+    for (let j = 0; j < K; j++) if (!skip?.has(j)) amax = Math.max(amax, Math.abs(x[t * K + j]));
     const p = symmetricParams(amax, INT8);
-    for (let j = 0; j < K; j++) if (!skip?.has(j)) out[t * K + j] = quantizeValue(x[t * K + j]!, p, INT8) * p.scale;
+    for (let j = 0; j < K; j++)
+      if (!skip?.has(j)) out[t * K + j] = quantizeValue(x[t * K + j], p, INT8) * p.scale;
   }
   return out;
 }
@@ -45,18 +46,26 @@ export function fakeQuantColumns(w: ArrayLike<number>, K: number, N: number): Fl
   const out = new Float32Array(K * N);
   for (let n = 0; n < N; n++) {
     let amax = 0;
-    for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(w[k * N + n]!));
+    for (let k = 0; k < K; k++) amax = Math.max(amax, Math.abs(w[k * N + n]));
     const p = symmetricParams(amax, INT8);
-    for (let k = 0; k < K; k++) out[k * N + n] = quantizeValue(w[k * N + n]!, p, INT8) * p.scale;
+    for (let k = 0; k < K; k++) out[k * N + n] = quantizeValue(w[k * N + n], p, INT8) * p.scale;
   }
   return out;
 }
 
 // y = x·W + b with W8A8; columns of x over `threshold` (LLM.int8()) kept in float.
-export function w8a8Matmul(x: Float32Array, T: number, K: number, N: number, w: Float32Array, wq: Float32Array, threshold = Infinity): Float32Array {
+export function w8a8Matmul(
+  x: Float32Array,
+  T: number,
+  K: number,
+  N: number,
+  w: Float32Array,
+  wq: Float32Array,
+  threshold = Infinity,
+): Float32Array {
   const O = new Set(threshold === Infinity ? [] : outlierColumns(x, T, K, threshold));
   const xq = fakeQuantRows(x, T, K, O);
-  for (const j of O) for (let t = 0; t < T; t++) xq[t * K + j] = x[t * K + j]!; // the float part
+  for (const j of O) for (let t = 0; t < T; t++) xq[t * K + j] = x[t * K + j]; // the float part
   // the outlier rows of W stay float too: W_mixed = W_q except rows O = W
   let wMixed = wq;
   if (O.size > 0) {
@@ -75,7 +84,7 @@ export function w8a8Linear(threshold = Infinity): LinearFn {
     let c = cache.get(key);
     if (!c || c.w !== w) cache.set(key, (c = { w, wq: fakeQuantColumns(w, K, N) }));
     const y = w8a8Matmul(x, T, K, N, w, c.wq, threshold);
-    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) y[t * N + n] += b[n]!;
+    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) y[t * N + n] += b[n];
     return y;
   };
 }

@@ -21,10 +21,13 @@ describe("linear algebra for GPTQ", () => {
 
 describe("exercise: gptq-column-update", () => {
   it("with uncorrelated inputs (H diagonal) there is nothing to feed forward: GPTQ = RTN", () => {
-    const K = 64, N = 8, w = randomArray(K * N, 21, 0.1);
+    const K = 64;
+    const N = 8;
+    const w = randomArray(K * N, 21, 0.1);
     const H = new Float64Array(K * K);
     for (let i = 0; i < K; i++) H[i * K + i] = 1 + i;
-    const g = gptqQuantize(w, K, N, H, 32), r = quantizeRtn(w, K, N, 32);
+    const g = gptqQuantize(w, K, N, H, 32);
+    const r = quantizeRtn(w, K, N, 32);
     expect(Array.from(g.q)).toEqual(Array.from(r.q));
   });
   it("one step of error feedback, by the OBS formula (inputs 0 and 1 correlated)", () => {
@@ -35,17 +38,22 @@ describe("exercise: gptq-column-update", () => {
     const H = Float64Array.from([2, 1, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
     const p = affineParams(-0.5, 0.5, uintN(4));
     const deq = (v: number) => (quantizeValue(v, p, uintN(4)) - p.zeroPoint) * p.scale;
-    const w0hat = deq(w[0]!), w1hat = deq(w[1]! + 0.5 * (w[0]! - w0hat));
+    const w0hat = deq(w[0]);
+    const w1hat = deq(w[1] + 0.5 * (w[0] - w0hat));
     const d = dequantizeInt4(gptqQuantize(w, 4, 1, H, 4));
     expect(d[0]).toBeCloseTo(w0hat, 6);
     expect(d[1]).toBeCloseTo(w1hat, 6);
-    expect(w1hat).not.toBeCloseTo(deq(w[1]!), 6); // RTN would have rounded w1 elsewhere
+    expect(w1hat).not.toBeCloseTo(deq(w[1]), 6); // RTN would have rounded w1 elsewhere
   });
   it("lazy batch updates (batch 16) give the same integers as the row-by-row loop (batch = K)", () => {
-    const K = 64, N = 8, w = randomArray(K * N, 31, 0.1), x = randomArray(256 * K, 32);
-    for (let t = 0; t < 256; t++) x[t * K + 5] = x[t * K + 6]! + 0.1 * x[t * K + 5]!; // correlated inputs: real feedback
+    const K = 64;
+    const N = 8;
+    const w = randomArray(K * N, 31, 0.1);
+    const x = randomArray(256 * K, 32);
+    for (let t = 0; t < 256; t++) x[t * K + 5] = x[t * K + 6] + 0.1 * x[t * K + 5]; // correlated inputs: real feedback
     const H = hessian(x, 256, K);
-    const plain = gptqQuantize(w, K, N, H, 32, 4, K), lazy = gptqQuantize(w, K, N, H, 32, 4, 16);
+    const plain = gptqQuantize(w, K, N, H, 32, 4, K);
+    const lazy = gptqQuantize(w, K, N, H, 32, 4, 16);
     expect(Array.from(lazy.q)).toEqual(Array.from(plain.q));
     expect(Array.from(lazy.scales)).toEqual(Array.from(plain.scales));
     expect(Array.from(plain.q)).not.toEqual(Array.from(quantizeRtn(w, K, N, 32).q)); // and the feedback did something
@@ -54,10 +62,14 @@ describe("exercise: gptq-column-update", () => {
     const model = targetModel();
     const cal = calibrationInputs(model, await calibrationTokens(512)).get("0.c_fc")!;
     const ho = calibrationInputs(model, await heldoutTokens(256)).get("0.c_fc")!;
-    const w = model.params.h[0]!.c_fc.weight, K = 128, N = 512;
+    const w = model.params.h[0].c_fc.weight;
+    const K = 128;
+    const N = 512;
     const gptq = dequantizeInt4(gptqQuantize(w, K, N, hessian(cal.x, cal.T, K), 32));
     const rtn = dequantizeInt4(quantizeRtn(w, K, N, 32));
-    expect(outputError(cal.x, cal.T, K, N, w, gptq)).toBeLessThan(0.9 * outputError(cal.x, cal.T, K, N, w, rtn));
+    expect(outputError(cal.x, cal.T, K, N, w, gptq)).toBeLessThan(
+      0.9 * outputError(cal.x, cal.T, K, N, w, rtn),
+    );
     expect(outputError(ho.x, ho.T, K, N, w, gptq)).toBeLessThan(outputError(ho.x, ho.T, K, N, w, rtn));
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { heldoutLoss } from "@llm-labs/model";
-import { dequantizeInt4, int4Bytes, packNibbles, quantizeRtn, toMatMulNBits, unpackNibbles } from "../src/int4.ts";
+import {
+  dequantizeInt4,
+  int4Bytes,
+  packNibbles,
+  quantizeRtn,
+  toMatMulNBits,
+  unpackNibbles,
+} from "../src/int4.ts";
 import { ortMatMulNBits } from "../src/ort-reference.ts";
 import { mapLinears } from "../src/quantized-model.ts";
 import { heldoutTokens } from "@llm-labs/model";
@@ -8,7 +15,8 @@ import { maxAbsDiff, randomArray, targetModel } from "./util.ts";
 
 function matmul(a: Float32Array, w: Float32Array, M: number, K: number, N: number): Float32Array {
   const y = new Float32Array(M * N);
-  for (let m = 0; m < M; m++) for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) y[m * N + n] += a[m * K + k]! * w[k * N + n]!;
+  for (let m = 0; m < M; m++)
+    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) y[m * N + n] += a[m * K + k] * w[k * N + n];
   return y;
 }
 
@@ -23,8 +31,11 @@ describe("exercise: pack-int4", () => {
   });
   for (const blockSize of [32, 16])
     it(`our packed tensors run in ORT MatMulNBits unchanged (block ${blockSize}, odd block count)`, async () => {
-      const M = 3, K = 3 * blockSize, N = 5; // 3 blocks: an odd count, so the zero points end in a half byte
-      const w = randomArray(K * N, 7, 0.2), a = randomArray(M * K, 8);
+      const M = 3;
+      const K = 3 * blockSize;
+      const N = 5; // 3 blocks: an odd count, so the zero points end in a half byte
+      const w = randomArray(K * N, 7, 0.2);
+      const a = randomArray(M * K, 8);
       const q = quantizeRtn(w, K, N, blockSize);
       const { B, scales, zeroPoints } = toMatMulNBits(q);
       const ours = matmul(a, dequantizeInt4(q), M, K, N);
@@ -35,18 +46,28 @@ describe("exercise: pack-int4", () => {
 
 describe("INT4 round to nearest", () => {
   it("dequantized weights lie within half a step of the originals", () => {
-    const K = 64, N = 4, w = randomArray(K * N, 9);
+    const K = 64;
+    const N = 4;
+    const w = randomArray(K * N, 9);
     const q = quantizeRtn(w, K, N, 32);
     const d = dequantizeInt4(q);
-    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) {
-      const s = q.scales[n * 2 + Math.floor(k / 32)]!;
-      expect(Math.abs(d[k * N + n]! - w[k * N + n]!)).toBeLessThanOrEqual(s / 2 + 1e-6);
-    }
+    for (let k = 0; k < K; k++)
+      for (let n = 0; n < N; n++) {
+        const s = q.scales[n * 2 + Math.floor(k / 32)];
+        expect(Math.abs(d[k * N + n] - w[k * N + n])).toBeLessThanOrEqual(s / 2 + 1e-6);
+      }
   });
   it("bad input: group not dividing the width, bits outside 2–8, NaN", () => {
     expect(() => quantizeRtn(new Float32Array(60), 60, 1, 32)).toThrow(/does not divide/);
     expect(() => quantizeRtn(new Float32Array(64), 64, 1, 32, 9)).toThrow(/2 to 8/);
-    expect(() => quantizeRtn(Float32Array.from({ length: 32 }, (_, i) => (i === 3 ? NaN : 1)), 32, 1, 32)).toThrow(/NaN/);
+    expect(() =>
+      quantizeRtn(
+        Float32Array.from({ length: 32 }, (_, i) => (i === 3 ? NaN : 1)),
+        32,
+        1,
+        32,
+      ),
+    ).toThrow(/NaN/);
   });
   it("bytes: 4 bits per weight + a float scale and a 4-bit zero point per group", () => {
     // K = 128, N = 1, g32: 64 bytes of nibbles + 4 scales·4 bytes + 2 bytes of zero points
@@ -56,7 +77,9 @@ describe("INT4 round to nearest", () => {
     const model = targetModel();
     const tokens = await heldoutTokens(512);
     const rtn = (g: number) => mapLinears(model, (w, IN, OUT) => dequantizeInt4(quantizeRtn(w, IN, OUT, g)));
-    const fp = heldoutLoss(model, tokens), g32 = heldoutLoss(rtn(32), tokens), g128 = heldoutLoss(rtn(128), tokens);
+    const fp = heldoutLoss(model, tokens);
+    const g32 = heldoutLoss(rtn(32), tokens);
+    const g128 = heldoutLoss(rtn(128), tokens);
     expect(Math.exp(g32) / Math.exp(fp)).toBeLessThan(1.1);
     expect(g128).toBeGreaterThanOrEqual(g32 - 0.01);
   });

@@ -7,7 +7,8 @@ import { maxAbsDiff, targetModel } from "./util.ts";
 
 describe("the whole INT4 specimen in ONNX Runtime (MatMulNBits in every linear layer)", () => {
   it("gives the logits of the TypeScript dequantized model (g32, 12 tokens; tolerance 1e-3)", async () => {
-    const model = targetModel(), weights = new Map<string, Int4Weight>();
+    const model = targetModel();
+    const weights = new Map<string, Int4Weight>();
     model.params.h.forEach((b, i) => {
       for (const name of LINEARS) {
         const [K, N] = linearShape(model, name);

@@ -1,14 +1,43 @@
 import { describe, expect, it } from "vitest";
 import { roundHalfEven } from "../src/round.ts";
-import { affineParams, dynamicQuantizeLinear, INT8, intN, UINT8, quantizeValue, symmetricParams, uintN } from "../src/quantize.ts";
-import { dequantizeTensor, groupIndex, quantizeTensor, quantizeWith, roundTripError, type Granularity } from "../src/granularity.ts";
+import {
+  affineParams,
+  dynamicQuantizeLinear,
+  INT8,
+  intN,
+  UINT8,
+  quantizeValue,
+  symmetricParams,
+  uintN,
+} from "../src/quantize.ts";
+import {
+  dequantizeTensor,
+  groupIndex,
+  quantizeTensor,
+  quantizeWith,
+  roundTripError,
+  type Granularity,
+} from "../src/granularity.ts";
 import { ortDequantizeLinear, ortDynamicQuantizeLinear, ortQuantizeLinear } from "../src/ort-reference.ts";
 import { randomArray, randomInts, targetModel } from "./util.ts";
 
 describe("exercise: round-half-even", () => {
   it("sends ties to the even neighbour (IEEE 754 roundTiesToEven)", () => {
-    const cases: [number, number][] = [[0.5, 0], [1.5, 2], [2.5, 2], [3.5, 4], [-0.5, 0], [-1.5, -2], [-2.5, -2], [2.4999, 2], [2.5001, 3], [-2.6, -3], [7, 7]];
-    for (const [x, want] of cases) expect(roundHalfEven(x) === want || (want === 0 && roundHalfEven(x) === 0)).toBe(true);
+    const cases: [number, number][] = [
+      [0.5, 0],
+      [1.5, 2],
+      [2.5, 2],
+      [3.5, 4],
+      [-0.5, 0],
+      [-1.5, -2],
+      [-2.5, -2],
+      [2.4999, 2],
+      [2.5001, 3],
+      [-2.6, -3],
+      [7, 7],
+    ];
+    for (const [x, want] of cases)
+      expect(roundHalfEven(x) === want || (want === 0 && roundHalfEven(x) === 0)).toBe(true);
   });
   it("has no bias over many ties, unlike Math.round", () => {
     let sum = 0;
@@ -66,11 +95,14 @@ describe("exercise: group-index", () => {
     expect(groupIndex(3, 5, 4, 6, { kind: "block", axis: 0, blockSize: 2 })).toBe(11);
   });
   it("per-channel error is no larger than per-tensor on a matrix with one loud column", () => {
-    const R = 16, C = 8, x = randomArray(R * C, 5, 0.1);
-    for (let i = 0; i < R; i++) x[i * C + 3]! *= 50;
+    const R = 16;
+    const C = 8;
+    const x = randomArray(R * C, 5, 0.1);
+    for (let i = 0; i < R; i++) x[i * C + 3] *= 50;
     // error on the quiet columns: per tensor they share the loud column's coarse grid
     const quiet = (a: ArrayLike<number>) => Array.from(a).filter((_, k) => k % C !== 3);
-    const err = (g: Granularity) => roundTripError(quiet(x), quiet(dequantizeTensor(quantizeTensor(x, R, C, g, INT8, true)))).mse;
+    const err = (g: Granularity) =>
+      roundTripError(quiet(x), quiet(dequantizeTensor(quantizeTensor(x, R, C, g, INT8, true)))).mse;
     expect(err({ kind: "axis", axis: 1 })).toBeLessThan(err({ kind: "tensor" }) / 100);
   });
 });
@@ -81,7 +113,8 @@ function tieInputs(n: number, seed: number, scale: number): Float32Array {
 }
 
 describe("bit-exact against ONNX Runtime QuantizeLinear / DequantizeLinear (opset 21)", () => {
-  const R = 8, C = 32;
+  const R = 8;
+  const C = 32;
   const cases: { name: string; g: Granularity }[] = [
     { name: "per tensor", g: { kind: "tensor" } },
     { name: "per axis 0", g: { kind: "axis", axis: 0 } },
@@ -112,17 +145,22 @@ describe("bit-exact against ONNX Runtime QuantizeLinear / DequantizeLinear (opse
 
 describe("granularity on the target's real weights", () => {
   it("per-channel and group-wise INT4 errors shrink with finer groups", () => {
-    const w = targetModel().params.h[0]!.c_fc.weight; // [128, 512]
-    const R = 128, C = 512, t = uintN(4);
+    const w = targetModel().params.h[0].c_fc.weight; // [128, 512]
+    const R = 128;
+    const C = 512;
+    const t = uintN(4);
     const mse = (g: Granularity) => roundTripError(w, dequantizeTensor(quantizeTensor(w, R, C, g, t))).mse;
-    const tensor = mse({ kind: "tensor" }), channel = mse({ kind: "axis", axis: 1 }), g32 = mse({ kind: "block", axis: 0, blockSize: 32 });
+    const tensor = mse({ kind: "tensor" });
+    const channel = mse({ kind: "axis", axis: 1 });
+    const g32 = mse({ kind: "block", axis: 0, blockSize: 32 });
     expect(channel).toBeLessThan(tensor);
     expect(g32).toBeLessThan(channel);
   });
 });
 
 describe("bit-exact against ONNX Runtime at 4 bits (int4 / uint4, opset 21)", () => {
-  const R = 8, C = 32;
+  const R = 8;
+  const C = 32;
   const cases: { name: string; g: Granularity }[] = [
     { name: "per tensor", g: { kind: "tensor" } },
     { name: "per axis 1", g: { kind: "axis", axis: 1 } },
@@ -134,13 +172,20 @@ describe("bit-exact against ONNX Runtime at 4 bits (int4 / uint4, opset 21)", ()
       it(`${name}, ${t}: random values, .5 ties and saturation`, async () => {
         const type = t === "int4" ? intN(4) : uintN(4);
         // ties with scale 0.25: every x/s is a multiple of ½, most far outside the 4-bit grid (saturation)
-        for (const [input, fixedScale] of [[randomArray(R * C, 13, 3), 0], [tieInputs(R * C, 14, 0.25), 0.25]] as const) {
+        for (const [input, fixedScale] of [
+          [randomArray(R * C, 13, 3), 0],
+          [tieInputs(R * C, 14, 0.25), 0.25],
+        ] as const) {
           const qt = quantizeTensor(input, R, C, g, type, t === "int4");
           if (fixedScale) qt.scales.fill(fixedScale);
           const ours = quantizeWith(input, R, C, g, qt.scales, qt.zeroPoints, type);
-          expect(Array.from(ours)).toEqual(Array.from(await ortQuantizeLinear(input, R, C, g, qt.scales, qt.zeroPoints, t)));
+          expect(Array.from(ours)).toEqual(
+            Array.from(await ortQuantizeLinear(input, R, C, g, qt.scales, qt.zeroPoints, t)),
+          );
           const back = dequantizeTensor({ ...qt, q: ours });
-          expect(Array.from(back)).toEqual(Array.from(await ortDequantizeLinear(ours, R, C, g, qt.scales, qt.zeroPoints, t)));
+          expect(Array.from(back)).toEqual(
+            Array.from(await ortDequantizeLinear(ours, R, C, g, qt.scales, qt.zeroPoints, t)),
+          );
         }
       });
 });
@@ -154,18 +199,26 @@ describe("DynamicQuantizeLinear, bit-exact against ONNX Runtime", () => {
     expect(Array.from(hand.y)).toEqual([0, 255, 96, 223]);
     // the target's weights are a case where (max − min)/255 computed in double, then rounded,
     // lands one float32 ulp away from ORT's all-float32 arithmetic
-    const real = Float32Array.from(targetModel().params.h[0]!.c_attn.weight.subarray(0, 8192));
-    const hi = Math.max(...real, 0), lo = Math.min(...real, 0);
+    const real = Float32Array.from(targetModel().params.h[0].c_attn.weight.subarray(0, 8192));
+    const hi = Math.max(...real, 0);
+    const lo = Math.min(...real, 0);
     expect(Math.fround(Math.fround(hi - lo) / 255)).not.toBe(Math.fround((hi - lo) / 255));
-    for (const x of [randomArray(500, 21, 2), randomArray(500, 22, 0.3).map((v) => v + 1), Float32Array.from([-1, -2, -0.25]), real]) {
-      const ours = dynamicQuantizeLinear(x), ort = await ortDynamicQuantizeLinear(x);
+    for (const x of [
+      randomArray(500, 21, 2),
+      randomArray(500, 22, 0.3).map((v) => v + 1),
+      Float32Array.from([-1, -2, -0.25]),
+      real,
+    ]) {
+      const ours = dynamicQuantizeLinear(x);
+      const ort = await ortDynamicQuantizeLinear(x);
       expect([ours.scale, ours.zeroPoint]).toEqual([ort.scale, ort.zeroPoint]);
       expect(Array.from(ours.y)).toEqual(Array.from(ort.y));
     }
   });
   it("all-zero input: the spec's formula divides 0 by 0; ORT (and we) use scale 1, zero point 0", async () => {
     const x = new Float32Array(5);
-    const ort = await ortDynamicQuantizeLinear(x), ours = dynamicQuantizeLinear(x);
+    const ort = await ortDynamicQuantizeLinear(x);
+    const ours = dynamicQuantizeLinear(x);
     expect(ort).toEqual({ y: new Uint8Array(5), scale: 1, zeroPoint: 0 });
     expect(ours).toEqual(ort);
     expect(() => dynamicQuantizeLinear([1, NaN])).toThrow(/element 1 is NaN/);

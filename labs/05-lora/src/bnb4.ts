@@ -19,9 +19,10 @@ export function packBnb4(codes: ArrayLike<number>): Uint8Array {
   // hint: byte i = (codes[2i] << 4) | codes[2i + 1]; an odd last code leaves the low nibble 0.
   // hint: refuse anything that is not an integer 0 … 15, naming where it was.
   for (let i = 0; i < codes.length; i++) {
-    const c = codes[i]!;
-    if (!Number.isInteger(c) || c < 0 || c > 15) throw new UserError(`packBnb4: ${c} at ${i} is not a 4-bit code`);
-    out[i >> 1] = out[i >> 1]! | (i % 2 === 0 ? c << 4 : c);
+    const c = codes[i];
+    if (!Number.isInteger(c) || c < 0 || c > 15)
+      throw new UserError(`packBnb4: ${c} at ${i} is not a 4-bit code`);
+    out[i >> 1] = out[i >> 1] | (i % 2 === 0 ? c << 4 : c);
   }
   // #endregion
   return out;
@@ -29,6 +30,6 @@ export function packBnb4(codes: ArrayLike<number>): Uint8Array {
 
 export function unpackBnb4(bytes: Uint8Array, count: number): Uint8Array {
   const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) out[i] = i % 2 === 0 ? bytes[i >> 1]! >> 4 : bytes[i >> 1]! & 0x0f;
+  for (let i = 0; i < count; i++) out[i] = i % 2 === 0 ? bytes[i >> 1] >> 4 : bytes[i >> 1] & 0x0f;
   return out;
 }

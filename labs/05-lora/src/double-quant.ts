@@ -24,22 +24,27 @@ export interface DoubleQuant {
 }
 
 export function doubleQuantize(absmax: Float32Array, blockSize = 256): DoubleQuant {
-  if (!Number.isInteger(blockSize) || blockSize < 1) throw new UserError(`double quantization block size must be a whole number ≥ 1, got ${blockSize}`);
-  const n = absmax.length, nb = Math.ceil(n / blockSize);
-  const q = new Int8Array(n), scales = new Float32Array(nb);
+  if (!Number.isInteger(blockSize) || blockSize < 1)
+    throw new UserError(`double quantization block size must be a whole number ≥ 1, got ${blockSize}`);
+  const n = absmax.length;
+  const nb = Math.ceil(n / blockSize);
+  const q = new Int8Array(n);
+  const scales = new Float32Array(nb);
   let mean = 0;
   // #region exercise double-quant
   // hint: μ = mean of every absmax (Math.fround it: it is stored as a float32).
   // hint: per block of blockSize: m = max |c − μ|, scale = m/127, q = roundHalfEven((c − μ)/scale); m = 0 means every q is 0.
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += absmax[i]!;
+  for (let i = 0; i < n; i++) sum += absmax[i];
   mean = Math.fround(sum / n);
   for (let b = 0; b < nb; b++) {
-    const lo = b * blockSize, hi = Math.min(n, lo + blockSize);
+    const lo = b * blockSize;
+    const hi = Math.min(n, lo + blockSize);
     let m = 0;
-    for (let i = lo; i < hi; i++) m = Math.max(m, Math.abs(absmax[i]! - mean));
+    for (let i = lo; i < hi; i++) m = Math.max(m, Math.abs(absmax[i] - mean));
     const s = (scales[b] = Math.fround(m / 127));
-    for (let i = lo; i < hi; i++) q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, roundHalfEven((absmax[i]! - mean) / s)));
+    for (let i = lo; i < hi; i++)
+      q[i] = s === 0 ? 0 : Math.max(-127, Math.min(127, roundHalfEven((absmax[i] - mean) / s)));
   }
   // #endregion
   return { blockSize, mean, q, scales };
@@ -47,12 +52,14 @@ export function doubleQuantize(absmax: Float32Array, blockSize = 256): DoubleQua
 
 export function doubleDequantize(dq: DoubleQuant): Float32Array {
   const out = new Float32Array(dq.q.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.fround(dq.mean + dq.q[i]! * dq.scales[Math.floor(i / dq.blockSize)]!);
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.fround(dq.mean + dq.q[i] * dq.scales[Math.floor(i / dq.blockSize)]);
   return out;
 }
 
 // Bits of scale per weight: NF4 block B with float32 absmax, or with double quantization (block B2).
-export const scaleBitsPerWeight = (B: number, doubleQuant: boolean, B2 = 256): number => (doubleQuant ? 8 / B + 32 / (B * B2) : 32 / B);
+export const scaleBitsPerWeight = (B: number, doubleQuant: boolean, B2 = 256): number =>
+  doubleQuant ? 8 / B + 32 / (B * B2) : 32 / B;
 
 // Bytes of an NF4 tensor of n weights: codes, plus absmax (fp32) or its double-quantized form.
 export function nf4Bytes(n: number, B = 64, doubleQuant = false, B2 = 256): number {

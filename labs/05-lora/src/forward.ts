@@ -8,10 +8,24 @@
 import { forwardWithLinears, type GPT } from "@llm-labs/model";
 import type { Target } from "./adapter.ts";
 
-export type LinearFn = (layer: number, target: Target, Y: Float32Array, X: Float32Array, N: number, IN: number, OUT: number) => void;
+export type LinearFn = (
+  layer: number,
+  target: Target,
+  Y: Float32Array,
+  X: Float32Array,
+  N: number,
+  IN: number,
+  OUT: number,
+) => void;
 
 // Logits [B·T, V] for ids [B, T].
-export function forwardWith(model: GPT, ids: ArrayLike<number>, B: number, T: number, linear: LinearFn): Float32Array {
+export function forwardWith(
+  model: GPT,
+  ids: ArrayLike<number>,
+  B: number,
+  T: number,
+  linear: LinearFn,
+): Float32Array {
   return forwardWithLinears(model, ids, B, T, (l, name, X, N, IN, OUT) => {
     const Y = new Float32Array(N * OUT);
     linear(l, name, Y, X, N, IN, OUT);

@@ -32,20 +32,31 @@ export function loraGradsFromWeightGrad(G: Floats, lora: LoraWeights, dA: Floats
   // hint: AG = A·G is [r, OUT] (matmulInto(AG, A, G, r, IN, OUT)); then dB[o, j] += s·AG[j, o].
   const s = loraScale(lora);
   const F = (n: number) => (G instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
-  const GB = F(IN * r), AG = F(r * OUT);
+  const GB = F(IN * r);
+  const AG = F(r * OUT);
   matmulInto(GB, G, B, IN, OUT, r);
   matmulInto(AG, A, G, r, IN, OUT);
-  for (let i = 0; i < IN; i++) for (let j = 0; j < r; j++) dA[j * IN + i] += s * GB[i * r + j]!;
-  for (let j = 0; j < r; j++) for (let o = 0; o < OUT; o++) dB[o * r + j] += s * AG[j * OUT + o]!;
+  for (let i = 0; i < IN; i++) for (let j = 0; j < r; j++) dA[j * IN + i] += s * GB[i * r + j];
+  for (let j = 0; j < r; j++) for (let o = 0; o < OUT; o++) dB[o * r + j] += s * AG[j * OUT + o];
   // #endregion
 }
 
 // The layer-level backward that never forms G. Adds into dX, dA, dB.
-export function loraLinearBackward(dX: Floats, dA: Floats, dB: Floats, dY: Floats, X: Floats, W0: Floats, lora: LoraWeights, N: number): void {
+export function loraLinearBackward(
+  dX: Floats,
+  dA: Floats,
+  dB: Floats,
+  dY: Floats,
+  X: Floats,
+  W0: Floats,
+  lora: LoraWeights,
+  N: number,
+): void {
   const { IN, OUT, r, A, B } = lora;
   const s = loraScale(lora);
   const F = (n: number) => (X instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
-  const u = F(N * r), g = F(N * r);
+  const u = F(N * r);
+  const g = F(N * r);
   matmulTransBInto(u, X, A, N, IN, r); // u = X·Aᵀ
   matmulInto(g, dY, B, N, OUT, r); // g = dY·B
   for (let i = 0; i < N * r; i++) {

@@ -21,8 +21,13 @@ import type { GPT } from "@llm-labs/model";
 import type { Peft } from "./train.ts";
 
 export function ia3Peft(model: GPT): Peft {
-  const C = model.config.n_embd, L = model.config.n_layer, per = 6 * C;
-  const params: Floats = model.params.flat instanceof Float64Array ? new Float64Array(L * per).fill(1) : new Float32Array(L * per).fill(1);
+  const C = model.config.n_embd;
+  const L = model.config.n_layer;
+  const per = 6 * C;
+  const params: Floats =
+    model.params.flat instanceof Float64Array
+      ? new Float64Array(L * per).fill(1)
+      : new Float32Array(L * per).fill(1);
   const kv = (l: number) => params.subarray(l * per, l * per + 2 * C);
   const ff = (l: number) => params.subarray(l * per + 2 * C, (l + 1) * per);
   return {
@@ -30,26 +35,33 @@ export function ia3Peft(model: GPT): Peft {
     params,
     apply(base, eff) {
       for (let l = 0; l < L; l++) {
-        const b = base.params.h[l]!, e = eff.params.h[l]!, lkv = kv(l), lff = ff(l);
+        const b = base.params.h[l];
+        const e = eff.params.h[l];
+        const lkv = kv(l);
+        const lff = ff(l);
         for (let i = 0; i < C; i++)
-          for (let o = 0; o < 3 * C; o++) e.c_attn.weight[i * 3 * C + o] = b.c_attn.weight[i * 3 * C + o]! * (o < C ? 1 : lkv[o - C]!);
-        for (let o = 0; o < 3 * C; o++) e.c_attn.bias[o] = b.c_attn.bias[o]! * (o < C ? 1 : lkv[o - C]!);
+          for (let o = 0; o < 3 * C; o++)
+            e.c_attn.weight[i * 3 * C + o] = b.c_attn.weight[i * 3 * C + o] * (o < C ? 1 : lkv[o - C]);
+        for (let o = 0; o < 3 * C; o++) e.c_attn.bias[o] = b.c_attn.bias[o] * (o < C ? 1 : lkv[o - C]);
         for (let i = 0; i < 4 * C; i++)
-          for (let o = 0; o < C; o++) e.mlp_c_proj.weight[i * C + o] = lff[i]! * b.mlp_c_proj.weight[i * C + o]!;
+          for (let o = 0; o < C; o++)
+            e.mlp_c_proj.weight[i * C + o] = lff[i] * b.mlp_c_proj.weight[i * C + o];
       }
     },
     backward(base, grads, dparams) {
       for (let l = 0; l < L; l++) {
-        const b = base.params.h[l]!, g = grads.h[l]!;
-        const dkv = dparams.subarray(l * per, l * per + 2 * C), dff = dparams.subarray(l * per + 2 * C, (l + 1) * per);
+        const b = base.params.h[l];
+        const g = grads.h[l];
+        const dkv = dparams.subarray(l * per, l * per + 2 * C);
+        const dff = dparams.subarray(l * per + 2 * C, (l + 1) * per);
         for (let o = C; o < 3 * C; o++) {
-          let s = g.c_attn.bias[o]! * b.c_attn.bias[o]!;
-          for (let i = 0; i < C; i++) s += g.c_attn.weight[i * 3 * C + o]! * b.c_attn.weight[i * 3 * C + o]!;
+          let s = g.c_attn.bias[o] * b.c_attn.bias[o];
+          for (let i = 0; i < C; i++) s += g.c_attn.weight[i * 3 * C + o] * b.c_attn.weight[i * 3 * C + o];
           dkv[o - C] += s;
         }
         for (let i = 0; i < 4 * C; i++) {
           let s = 0;
-          for (let o = 0; o < C; o++) s += g.mlp_c_proj.weight[i * C + o]! * b.mlp_c_proj.weight[i * C + o]!;
+          for (let o = 0; o < C; o++) s += g.mlp_c_proj.weight[i * C + o] * b.mlp_c_proj.weight[i * C + o];
           dff[i] += s;
         }
       }

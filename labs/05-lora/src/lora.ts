@@ -32,20 +32,38 @@ export interface LoraWeights {
 export const loraScale = (l: { r: number; alpha: number }): number => l.alpha / l.r;
 
 export function checkRankAlpha(r: number, alpha: number, where = "LoRA"): void {
-  if (!Number.isInteger(r) || r <= 0) throw new UserError(`${where}: rank r must be a whole number ≥ 1, got ${r}`);
-  if (!Number.isFinite(alpha) || alpha <= 0) throw new UserError(`${where}: α (alpha) must be a number > 0, got ${alpha}`);
+  if (!Number.isInteger(r) || r <= 0)
+    throw new UserError(`${where}: rank r must be a whole number ≥ 1, got ${r}`);
+  if (!Number.isFinite(alpha) || alpha <= 0)
+    throw new UserError(`${where}: α (alpha) must be a number > 0, got ${alpha}`);
 }
 
 // A learner's (or a file's) adapter against the layer it is meant for.
 export function checkLora(l: LoraWeights, IN: number, OUT: number, where = "LoRA"): void {
   checkRankAlpha(l.r, l.alpha, where);
-  if (l.IN !== IN || l.OUT !== OUT) throw new UserError(`${where}: the adapter is for a [${l.IN} → ${l.OUT}] layer, this layer is [${IN} → ${OUT}]`);
-  if (l.A.length !== l.r * IN) throw new UserError(`${where}: A must be [r, IN] = [${l.r}, ${IN}] (${l.r * IN} values), got ${l.A.length}`);
-  if (l.B.length !== OUT * l.r) throw new UserError(`${where}: B must be [OUT, r] = [${OUT}, ${l.r}] (${OUT * l.r} values), got ${l.B.length}`);
+  if (l.IN !== IN || l.OUT !== OUT)
+    throw new UserError(
+      `${where}: the adapter is for a [${l.IN} → ${l.OUT}] layer, this layer is [${IN} → ${OUT}]`,
+    );
+  if (l.A.length !== l.r * IN)
+    throw new UserError(
+      `${where}: A must be [r, IN] = [${l.r}, ${IN}] (${l.r * IN} values), got ${l.A.length}`,
+    );
+  if (l.B.length !== OUT * l.r)
+    throw new UserError(
+      `${where}: B must be [OUT, r] = [${OUT}, ${l.r}] (${OUT * l.r} values), got ${l.B.length}`,
+    );
 }
 
 // A ~ N(0, 1/IN) (each u = A·x then has about x's scale), B = 0.
-export function initLora(IN: number, OUT: number, r: number, alpha: number, rng: Rng, dtype: "float32" | "float64" = "float32"): LoraWeights {
+export function initLora(
+  IN: number,
+  OUT: number,
+  r: number,
+  alpha: number,
+  rng: Rng,
+  dtype: "float32" | "float64" = "float32",
+): LoraWeights {
   checkRankAlpha(r, alpha);
   const F = dtype === "float64" ? Float64Array : Float32Array;
   const A = new F(r * IN);

@@ -52,8 +52,13 @@ export function llamaShape(name: string, d: number, layers: number, vocab = 3200
     name,
     layers,
     linears: [
-      { name: "q_proj", IN: d, OUT: d }, { name: "k_proj", IN: d, OUT: d }, { name: "v_proj", IN: d, OUT: d }, { name: "o_proj", IN: d, OUT: d },
-      { name: "gate_proj", IN: d, OUT: f }, { name: "up_proj", IN: d, OUT: f }, { name: "down_proj", IN: f, OUT: d },
+      { name: "q_proj", IN: d, OUT: d },
+      { name: "k_proj", IN: d, OUT: d },
+      { name: "v_proj", IN: d, OUT: d },
+      { name: "o_proj", IN: d, OUT: d },
+      { name: "gate_proj", IN: d, OUT: f },
+      { name: "up_proj", IN: d, OUT: f },
+      { name: "down_proj", IN: f, OUT: d },
     ],
     other: 2 * vocab * d + layers * 2 * d + d, // embed_tokens + lm_head, two RMSNorms per layer, the final norm
   };
@@ -65,19 +70,27 @@ export const GPT3_175B: ModelShape = {
   name: "GPT-3 175B",
   layers: 96,
   linears: [
-    { name: "q", IN: 12288, OUT: 12288 }, { name: "k", IN: 12288, OUT: 12288 }, { name: "v", IN: 12288, OUT: 12288 }, { name: "o", IN: 12288, OUT: 12288 },
-    { name: "fc", IN: 12288, OUT: 4 * 12288 }, { name: "proj", IN: 4 * 12288, OUT: 12288 },
+    { name: "q", IN: 12288, OUT: 12288 },
+    { name: "k", IN: 12288, OUT: 12288 },
+    { name: "v", IN: 12288, OUT: 12288 },
+    { name: "o", IN: 12288, OUT: 12288 },
+    { name: "fc", IN: 12288, OUT: 4 * 12288 },
+    { name: "proj", IN: 4 * 12288, OUT: 12288 },
   ],
   other: 50257 * 12288 + 2048 * 12288, // token and position embeddings (biases and norms left out: < 0.01 %)
 };
 
-export const linearParams = (s: ModelShape): number => s.layers * s.linears.reduce((n, l) => n + l.IN * l.OUT, 0);
+export const linearParams = (s: ModelShape): number =>
+  s.layers * s.linears.reduce((n, l) => n + l.IN * l.OUT, 0);
 export const totalParams = (s: ModelShape): number => linearParams(s) + s.other;
 
 // LoRA on the named linears of every layer ("all": every linear), rank r: r·(IN + OUT) each.
 export function loraParams(s: ModelShape, r: number, targets: readonly string[] | "all"): number {
   const chosen = targets === "all" ? s.linears : s.linears.filter((l) => targets.includes(l.name));
-  if (targets !== "all" && chosen.length !== targets.length) throw new Error(`loraParams: ${s.name} has linears ${s.linears.map((l) => l.name).join(", ")}; asked for ${targets.join(", ")}`);
+  if (targets !== "all" && chosen.length !== targets.length)
+    throw new Error(
+      `loraParams: ${s.name} has linears ${s.linears.map((l) => l.name).join(", ")}; asked for ${targets.join(", ")}`,
+    );
   return s.layers * chosen.reduce((n, l) => n + r * (l.IN + l.OUT), 0);
 }
 
@@ -87,7 +100,12 @@ export interface Precision {
   grad: number;
   optimizer: number; // Adam's m and v together
 }
-export const BF16_ADAM: Precision = { name: "bf16 weights and grads, fp32 Adam", weight: 2, grad: 2, optimizer: 8 };
+export const BF16_ADAM: Precision = {
+  name: "bf16 weights and grads, fp32 Adam",
+  weight: 2,
+  grad: 2,
+  optimizer: 8,
+};
 export const FP32_ADAM: Precision = { name: "fp32", weight: 4, grad: 4, optimizer: 8 };
 
 export interface MemoryRow {
@@ -100,16 +118,37 @@ export interface MemoryRow {
 
 // Full fine-tuning: every parameter is trainable.
 export function fullFinetune(s: ModelShape, p: Precision): MemoryRow {
-  const n = totalParams(s), b = n * (p.weight + p.grad + p.optimizer);
-  return { method: `full fine-tuning (${p.name})`, trainable: n, frozenBytes: 0, trainableBytes: b, total: b };
+  const n = totalParams(s);
+  const b = n * (p.weight + p.grad + p.optimizer);
+  return {
+    method: `full fine-tuning (${p.name})`,
+    trainable: n,
+    frozenBytes: 0,
+    trainableBytes: b,
+    total: b,
+  };
 }
 
 // LoRA / QLoRA: the base frozen at `linearBits` per linear weight (16: bf16; 4.127: NF4 + double quant;
 // embeddings and norms stay at `otherBits`), the adapter trained at precision p.
-export function loraMemory(s: ModelShape, r: number, targets: readonly string[] | "all", linearBits: number, p: Precision, otherBits = 16, label = ""): MemoryRow {
+export function loraMemory(
+  s: ModelShape,
+  r: number,
+  targets: readonly string[] | "all",
+  linearBits: number,
+  p: Precision,
+  otherBits = 16,
+  label = "",
+): MemoryRow {
   const trainable = loraParams(s, r, targets);
   const frozenBytes = (linearParams(s) * linearBits + s.other * otherBits) / 8;
   const trainableBytes = trainable * (p.weight + p.grad + p.optimizer);
   const where = targets === "all" ? "all linears" : targets.join(",");
-  return { method: label || `LoRA r=${r} on ${where}, base ${linearBits} bits`, trainable, frozenBytes, trainableBytes, total: frozenBytes + trainableBytes };
+  return {
+    method: label || `LoRA r=${r} on ${where}, base ${linearBits} bits`,
+    trainable,
+    frozenBytes,
+    trainableBytes,
+    total: frozenBytes + trainableBytes,
+  };
 }

@@ -21,7 +21,7 @@ export function addLoraDelta(W: Floats, lora: LoraWeights, sign: 1 | -1): void {
   // hint: then W[i, o] += Σ_j A[j, i]·Bt[j, o]: that is W += Aᵀ·Bt, matmulTransAInto(W, A, Bt, IN, r, OUT).
   const s = sign * loraScale(lora);
   const Bt = W instanceof Float64Array ? new Float64Array(r * OUT) : new Float32Array(r * OUT);
-  for (let o = 0; o < OUT; o++) for (let j = 0; j < r; j++) Bt[j * OUT + o] = s * B[o * r + j]!;
+  for (let o = 0; o < OUT; o++) for (let j = 0; j < r; j++) Bt[j * OUT + o] = s * B[o * r + j];
   matmulTransAInto(W, A, Bt, IN, r, OUT);
   // #endregion
 }

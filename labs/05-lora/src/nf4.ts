@@ -15,10 +15,9 @@
 import { UserError } from "@llm-labs/kit";
 
 export const NF4 = Float32Array.from([
-  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
-  -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,
-  0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224,
-  0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
+  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
+  -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
+  0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
 ]);
 
 // Blockwise absmax quantization of a flat tensor (the paper's block size is 64):
@@ -35,33 +34,39 @@ export interface Nf4Tensor {
 }
 
 export function checkBlockSize(blockSize: number): void {
-  if (![16, 32, 64, 128, 256].includes(blockSize)) throw new UserError(`NF4 block size must be 16, 32, 64, 128 or 256 (what MatMulBnb4 supports), got ${blockSize}`);
+  if (![16, 32, 64, 128, 256].includes(blockSize))
+    throw new UserError(
+      `NF4 block size must be 16, 32, 64, 128 or 256 (what MatMulBnb4 supports), got ${blockSize}`,
+    );
 }
 
 // Index of the code nearest to v (v in [−1, 1]).
 export function nearestNf4(v: number): number {
   let best = 0;
-  for (let c = 1; c < 16; c++) if (Math.abs(v - NF4[c]!) < Math.abs(v - NF4[best]!)) best = c;
+  for (let c = 1; c < 16; c++) if (Math.abs(v - NF4[c]) < Math.abs(v - NF4[best])) best = c;
   return best;
 }
 
 export function quantizeNf4(x: ArrayLike<number>, blockSize = 64): Nf4Tensor {
   checkBlockSize(blockSize);
-  const n = x.length, nb = Math.ceil(n / blockSize);
-  const codes = new Uint8Array(n), absmax = new Float32Array(nb);
+  const n = x.length;
+  const nb = Math.ceil(n / blockSize);
+  const codes = new Uint8Array(n);
+  const absmax = new Float32Array(nb);
   // #region exercise nf4-quantize
   // hint: for each block b (values b·blockSize … min(n, (b+1)·blockSize) − 1): absmax[b] = the largest |x|.
   // hint: code = nearestNf4(x / absmax); guard absmax = 0 (every value is 0: code 7).
   for (let b = 0; b < nb; b++) {
-    const lo = b * blockSize, hi = Math.min(n, lo + blockSize);
+    const lo = b * blockSize;
+    const hi = Math.min(n, lo + blockSize);
     let m = 0;
     for (let i = lo; i < hi; i++) {
       if (!Number.isFinite(x[i])) throw new UserError(`quantizeNf4: value ${x[i]} at ${i} is not finite`);
-      m = Math.max(m, Math.abs(x[i]!));
+      m = Math.max(m, Math.abs(x[i]));
     }
     absmax[b] = m;
     const inv = m === 0 ? 0 : 1 / Math.fround(m);
-    for (let i = lo; i < hi; i++) codes[i] = nearestNf4(x[i]! * inv);
+    for (let i = lo; i < hi; i++) codes[i] = nearestNf4(x[i] * inv);
   }
   // #endregion
   return { blockSize, codes, absmax };
@@ -70,7 +75,8 @@ export function quantizeNf4(x: ArrayLike<number>, blockSize = 64): Nf4Tensor {
 // x̂ = NF4[code] · absmax, in float32 as ORT does. `absmax` may be the double-dequantized scales.
 export function dequantizeNf4(q: Nf4Tensor, absmax: Float32Array = q.absmax): Float32Array {
   const out = new Float32Array(q.codes.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.fround(NF4[q.codes[i]!]! * absmax[Math.floor(i / q.blockSize)]!);
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.fround(NF4[q.codes[i]] * absmax[Math.floor(i / q.blockSize)]);
   return out;
 }
 
@@ -78,15 +84,22 @@ export function dequantizeNf4(q: Nf4Tensor, absmax: Float32Array = q.absmax): Fl
 // B = Wᵀ [N, K], quantized flat, so block b covers 64 consecutive k of one
 // output column n (when 64 divides K). Returns the NF4 tensor of Wᵀ.
 export function quantizeNf4Linear(W: ArrayLike<number>, K: number, N: number, blockSize = 64): Nf4Tensor {
-  if (W.length !== K * N) throw new UserError(`quantizeNf4Linear: W has ${W.length} values, [${K}, ${N}] needs ${K * N}`);
+  if (W.length !== K * N)
+    throw new UserError(`quantizeNf4Linear: W has ${W.length} values, [${K}, ${N}] needs ${K * N}`);
   const Wt = new Float32Array(N * K);
-  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) Wt[n * K + k] = W[k * N + n]!;
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) Wt[n * K + k] = W[k * N + n];
   return quantizeNf4(Wt, blockSize);
 }
 
 // Back to W[K, N].
-export function dequantizeNf4Linear(q: Nf4Tensor, K: number, N: number, absmax: Float32Array = q.absmax): Float32Array {
-  const Wt = dequantizeNf4(q, absmax), W = new Float32Array(K * N);
-  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) W[k * N + n] = Wt[n * K + k]!;
+export function dequantizeNf4Linear(
+  q: Nf4Tensor,
+  K: number,
+  N: number,
+  absmax: Float32Array = q.absmax,
+): Float32Array {
+  const Wt = dequantizeNf4(q, absmax);
+  const W = new Float32Array(K * N);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) W[k * N + n] = Wt[n * K + k];
   return W;
 }

@@ -17,9 +17,15 @@ export interface Nf4BaseOptions {
   dqBlockSize?: number; // 256
 }
 
-export function nf4Base(model: GPT, opts: Nf4BaseOptions = {}): { model: GPT; bytes: number; fp32Bytes: number } {
-  const B = opts.blockSize ?? 64, dq = opts.doubleQuant ?? true, B2 = opts.dqBlockSize ?? 256;
-  let bytes = 0, fp32Bytes = 0;
+export function nf4Base(
+  model: GPT,
+  opts: Nf4BaseOptions = {},
+): { model: GPT; bytes: number; fp32Bytes: number } {
+  const B = opts.blockSize ?? 64;
+  const dq = opts.doubleQuant ?? true;
+  const B2 = opts.dqBlockSize ?? 256;
+  let bytes = 0;
+  let fp32Bytes = 0;
   const out = mapLinears(model, (w, IN, OUT) => {
     const q = quantizeNf4Linear(w, IN, OUT, B);
     const absmax = dq ? doubleDequantize(doubleQuantize(q.absmax, B2)) : q.absmax;

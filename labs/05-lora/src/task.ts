@@ -24,13 +24,16 @@ export const TASK_TRAIN_SEED = 11;
 export const TASK_HELDOUT_SEED = 12;
 
 export function qaExample(rng: Rng): string {
-  const name = NAMES[rng.int(NAMES.length)]!;
+  const name = NAMES[rng.int(NAMES.length)];
   const [o1, o2] = rng.shuffle([...OBJECTS]).slice(0, 2) as [string, string];
-  const c1 = COLORS[rng.int(COLORS.length)]!, c2 = COLORS[rng.int(COLORS.length)]!;
+  const c1 = COLORS[rng.int(COLORS.length)];
+  const c2 = COLORS[rng.int(COLORS.length)];
   const ask = rng.int(2); // which fact is asked about
   const [obj, color] = ask === 0 ? [o1, c1] : [o2, c2];
   const facts = `${name} has a ${c1} ${o1} and a ${c2} ${o2}.`;
-  return rng.int(3) === 0 ? `${facts}\nQ: Who has the ${obj}?\nA: ${name}.` : `${facts}\nQ: What color is the ${obj}?\nA: ${color}.`;
+  return rng.int(3) === 0
+    ? `${facts}\nQ: Who has the ${obj}?\nA: ${name}.`
+    : `${facts}\nQ: What color is the ${obj}?\nA: ${color}.`;
 }
 
 // Examples joined by <|endoftext|>, until `minChars` characters.

@@ -11,7 +11,17 @@
 // see loraLinearBackward; here it keeps the training loop ten lines long.)
 
 import { Rng, type Floats } from "@llm-labs/tensor";
-import { AdamW, clipGradNorm, learningRate, lossAndGrads, sampleBatch, zeroGrads, type Activations, type GPT, type Params } from "@llm-labs/model";
+import {
+  AdamW,
+  clipGradNorm,
+  learningRate,
+  lossAndGrads,
+  sampleBatch,
+  zeroGrads,
+  type Activations,
+  type GPT,
+  type Params,
+} from "@llm-labs/model";
 import { adapterView, copyModel, type Adapter } from "./adapter.ts";
 import { loraGradsFromWeightGrad } from "./grads.ts";
 import { addLoraDelta } from "./merge.ts";
@@ -30,14 +40,21 @@ export function loraPeft(model: GPT, a: Adapter): Peft {
     params: a.flat,
     apply(base, eff) {
       for (const e of a.entries) {
-        const W = eff.params.h[e.layer]![e.target].weight;
-        W.set(base.params.h[e.layer]![e.target].weight);
+        const W = eff.params.h[e.layer][e.target].weight;
+        W.set(base.params.h[e.layer][e.target].weight);
         addLoraDelta(W, e.lora, 1);
       }
     },
     backward(_base, grads, dparams) {
       const g = adapterView(model, a, dparams);
-      a.entries.forEach((e, k) => loraGradsFromWeightGrad(grads.h[e.layer]![e.target].weight, e.lora, g.entries[k]!.lora.A, g.entries[k]!.lora.B));
+      a.entries.forEach((e, k) =>
+        loraGradsFromWeightGrad(
+          grads.h[e.layer][e.target].weight,
+          e.lora,
+          g.entries[k].lora.A,
+          g.entries[k].lora.B,
+        ),
+      );
     },
   };
 }
@@ -52,7 +69,13 @@ export interface PeftTrainConfig {
 }
 
 // Trains peft.params in place; returns the loss of every step.
-export function trainPeft(base: GPT, peft: Peft, tokens: ArrayLike<number>, cfg: PeftTrainConfig, onStep?: (step: number, loss: number) => void): number[] {
+export function trainPeft(
+  base: GPT,
+  peft: Peft,
+  tokens: ArrayLike<number>,
+  cfg: PeftTrainConfig,
+  onStep?: (step: number, loss: number) => void,
+): number[] {
   const rng = new Rng(cfg.seed);
   const eff = copyModel(base);
   const grads = zeroGrads(eff);
@@ -70,7 +93,11 @@ export function trainPeft(base: GPT, peft: Peft, tokens: ArrayLike<number>, cfg:
     dparams.fill(0);
     peft.backward(base, grads, dparams);
     clipGradNorm(dparams, 1);
-    opt.step(peft.params, dparams, learningRate(step, { maxLr: cfg.lr, minLr: cfg.lr / 10, warmup: cfg.warmup, total: cfg.steps }));
+    opt.step(
+      peft.params,
+      dparams,
+      learningRate(step, { maxLr: cfg.lr, minLr: cfg.lr / 10, warmup: cfg.warmup, total: cfg.steps }),
+    );
     losses.push(r.loss);
     onStep?.(step, r.loss);
   }

@@ -19,25 +19,36 @@ describe("exercise: double-quant", () => {
     expect(dq.scales[0]).toBe(Math.fround(3 / 127));
     expect(Array.from(dq.q)).toEqual([-85, -42, 0, 127]);
     const back = doubleDequantize(dq);
-    for (const [i, v] of [1, 2, 3, 6].entries()) expect(Math.abs(back[i]! - v)).toBeLessThanOrEqual(1.5 / 127 + 1e-6);
+    for (const [i, v] of [1, 2, 3, 6].entries())
+      expect(Math.abs(back[i] - v)).toBeLessThanOrEqual(1.5 / 127 + 1e-6);
   });
   it("one scale per block of 256, and a block whose values all equal the mean", () => {
     const c = new Float32Array(300).fill(2);
-    c[3] = 4; c[5] = 0; // block 0 deviates by ±2; block 1 (44 values) is all at the mean
+    c[3] = 4;
+    c[5] = 0; // block 0 deviates by ±2; block 1 (44 values) is all at the mean
     const dq = doubleQuantize(c, 256);
     expect(dq.scales.length).toBe(2);
     expect(dq.scales[1]).toBe(Math.fround(Math.abs(2 - dq.mean) / 127));
     const back = doubleDequantize(dq);
-    expect(maxAbsDiff(back, c)).toBeLessThanOrEqual(dq.scales[0]! / 2 + 1e-6);
+    expect(maxAbsDiff(back, c)).toBeLessThanOrEqual(dq.scales[0] / 2 + 1e-6);
   });
   it("on the target's real absmax values (layer 0 c_fc, 1,024 blocks of 64): within half a step, and ORT agrees", async () => {
-    const K = 128, N = 512, W = base.params.h[0]!.c_fc.weight;
+    const K = 128;
+    const N = 512;
+    const W = base.params.h[0].c_fc.weight;
     const q = quantizeNf4Linear(W, K, N, 64);
-    const dq = doubleQuantize(q.absmax, 256), absmax = doubleDequantize(dq);
-    for (let i = 0; i < absmax.length; i++) expect(Math.abs(absmax[i]! - q.absmax[i]!)).toBeLessThanOrEqual(dq.scales[Math.floor(i / 256)]! / 2 + 1e-7);
-    const M = 3, a = randomArray(M * K, 2);
+    const dq = doubleQuantize(q.absmax, 256);
+    const absmax = doubleDequantize(dq);
+    for (let i = 0; i < absmax.length; i++)
+      expect(Math.abs(absmax[i] - q.absmax[i])).toBeLessThanOrEqual(
+        dq.scales[Math.floor(i / 256)] / 2 + 1e-7,
+      );
+    const M = 3;
+    const a = randomArray(M * K, 2);
     const ort = await ortMatMulBnb4(a, M, K, N, 64, packBnb4(q.codes), absmax);
-    expect(maxAbsDiff(ort, linearRef(a, dequantizeNf4Linear(q, K, N, absmax), new Float32Array(N), M, K, N))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(ort, linearRef(a, dequantizeNf4Linear(q, K, N, absmax), new Float32Array(N), M, K, N)),
+    ).toBeLessThan(1e-4);
   });
 });
 

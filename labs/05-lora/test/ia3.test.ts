@@ -5,7 +5,8 @@ import { copyModel } from "../src/adapter.ts";
 import { ia3Peft } from "../src/ia3.ts";
 import { batchLoss, centralDifference, maxAbsDiff, tinyConfig, tinyModel } from "./util.ts";
 
-const B = 2, T = 5;
+const B = 2;
+const T = 5;
 const rng = new Rng(4);
 const ids = Array.from({ length: B * T }, () => rng.int(tinyConfig.vocab_size));
 const targets = Array.from({ length: B * T }, () => rng.int(tinyConfig.vocab_size));
@@ -29,11 +30,14 @@ describe("IA3", () => {
     lossAndGrads(eff, ids, targets, B, T, g);
     const d = new Float64Array(ia3.params.length);
     ia3.backward(base, g, d);
-    const C = tinyConfig.n_embd, per = 6 * C;
+    const C = tinyConfig.n_embd;
+    const per = 6 * C;
     // k scales, v scales and MLP scales of both layers
     for (const i of [0, C - 1, C + 2, 2 * C - 1, 2 * C, per - 1, per + 3, per + 2 * C + 7]) {
       const numeric = centralDifference(ia3.params, i, loss);
-      expect(Math.abs(numeric - d[i]!), `l[${i}]: numeric ${numeric}, analytic ${d[i]}`).toBeLessThan(1e-7 + 1e-6 * Math.abs(numeric));
+      expect(Math.abs(numeric - d[i]), `l[${i}]: numeric ${numeric}, analytic ${d[i]}`).toBeLessThan(
+        1e-7 + 1e-6 * Math.abs(numeric),
+      );
     }
     expect(Math.max(...d.map(Math.abs))).toBeGreaterThan(1e-4);
   });

@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { countParams } from "@llm-labs/model";
-import { BF16_ADAM, GPT3_175B, LLAMA_65B, LLAMA_7B, fullFinetune, linearParams, llamaFfn, loraMemory, loraParams, specimenShape, totalParams } from "../src/memory.ts";
+import {
+  BF16_ADAM,
+  GPT3_175B,
+  LLAMA_65B,
+  LLAMA_7B,
+  fullFinetune,
+  linearParams,
+  llamaFfn,
+  loraMemory,
+  loraParams,
+  specimenShape,
+  totalParams,
+} from "../src/memory.ts";
 import { scaleBitsPerWeight } from "../src/double-quant.ts";
 import { targetModel } from "./util.ts";
 
@@ -19,7 +31,9 @@ describe("parameter counts", () => {
     expect(totalParams(LLAMA_7B)).toBe(6_738_415_616);
   });
   it("LLaMA-65B: 80 layers × (4·8192² + 3·8192·22016 + 2·8192) + 2·32000·8192 + 8192", () => {
-    expect(totalParams(LLAMA_65B)).toBe(80 * (4 * 8192 ** 2 + 3 * 8192 * 22016 + 2 * 8192) + 2 * 32000 * 8192 + 8192);
+    expect(totalParams(LLAMA_65B)).toBe(
+      80 * (4 * 8192 ** 2 + 3 * 8192 * 22016 + 2 * 8192) + 2 * 32000 * 8192 + 8192,
+    );
     expect(totalParams(LLAMA_65B) / 1e9).toBeCloseTo(65.3, 1);
   });
   it("LoRA r on a d×d matrix adds r·2d: GPT-3 175B with r = 4 on W_q, W_v: 96·2·4·(12288 + 12288) = 18,874,368 (LoRA §4.2: a ~35 MB checkpoint)", () => {

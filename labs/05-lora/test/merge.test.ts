@@ -3,13 +3,21 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { forward, linearForward, type GPT } from "@llm-labs/model";
 import { merge, unmerge } from "../src/merge.ts";
 import { loraForward, type LoraWeights } from "../src/lora.ts";
-import { adapterFromSafetensors, copyModel, mergeAdapter, unmergeAdapter, type Adapter } from "../src/adapter.ts";
+import {
+  adapterFromSafetensors,
+  copyModel,
+  mergeAdapter,
+  unmergeAdapter,
+  type Adapter,
+} from "../src/adapter.ts";
 import { forwardWith } from "../src/forward.ts";
 import { ADAPTER_FILE } from "../src/recipe.ts";
 import { qaTokens, TASK_HELDOUT_SEED } from "../src/task.ts";
 import { maxAbsDiff, randomArray, targetModel } from "./util.ts";
 
-let base: GPT, adapter: Adapter, ids: number[];
+let base: GPT;
+let adapter: Adapter;
+let ids: number[];
 beforeAll(async () => {
   base = targetModel();
   adapter = adapterFromSafetensors(base, readFileSync(ADAPTER_FILE), ADAPTER_FILE).adapter;
@@ -18,7 +26,14 @@ beforeAll(async () => {
 
 describe("exercise: merge", () => {
   it("a hand calculation: W₀ = I, s = 2, Aᵀ = [[1], [2]], Bᵀ = [[3, 4]] → W = I + 2·[[3, 4], [6, 8]] = [[7, 8], [12, 17]]", () => {
-    const lora: LoraWeights = { IN: 2, OUT: 2, r: 1, alpha: 2, A: Float32Array.from([1, 2]), B: Float32Array.from([3, 4]) };
+    const lora: LoraWeights = {
+      IN: 2,
+      OUT: 2,
+      r: 1,
+      alpha: 2,
+      A: Float32Array.from([1, 2]),
+      B: Float32Array.from([3, 4]),
+    };
     const W0 = Float32Array.from([1, 0, 0, 1]);
     const W = merge(W0, lora);
     expect(Array.from(W)).toEqual([7, 8, 12, 17]);
@@ -27,10 +42,22 @@ describe("exercise: merge", () => {
     expect(Array.from(W)).toEqual([1, 0, 0, 1]);
   });
   it("a merged layer gives the unmerged layer's output (random, r = 4, non-square)", () => {
-    const N = 6, IN = 20, OUT = 12;
-    const lora: LoraWeights = { IN, OUT, r: 4, alpha: 8, A: randomArray(4 * IN, 1, 0.3), B: randomArray(OUT * 4, 2, 0.3) };
-    const X = randomArray(N * IN, 3), W0 = randomArray(IN * OUT, 4, 0.2), b = randomArray(OUT, 5);
-    const unmerged = new Float32Array(N * OUT), merged = new Float32Array(N * OUT);
+    const N = 6;
+    const IN = 20;
+    const OUT = 12;
+    const lora: LoraWeights = {
+      IN,
+      OUT,
+      r: 4,
+      alpha: 8,
+      A: randomArray(4 * IN, 1, 0.3),
+      B: randomArray(OUT * 4, 2, 0.3),
+    };
+    const X = randomArray(N * IN, 3);
+    const W0 = randomArray(IN * OUT, 4, 0.2);
+    const b = randomArray(OUT, 5);
+    const unmerged = new Float32Array(N * OUT);
+    const merged = new Float32Array(N * OUT);
     loraForward(unmerged, X, W0, b, lora, N);
     linearForward(merged, X, merge(W0, lora), b, N, IN, OUT);
     expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-5);
@@ -40,7 +67,7 @@ describe("exercise: merge", () => {
     const merged = forward(mergeAdapter(base, adapter), ids, 1, T).logits;
     const lookup = new Map(adapter.entries.map((e) => [`${e.layer}.${e.target}`, e.lora]));
     const unmerged = forwardWith(base, ids, 1, T, (l, t, Y, X, N) => {
-      const w = base.params.h[l]![t];
+      const w = base.params.h[l][t];
       loraForward(Y, X, w.weight, w.bias, lookup.get(`${l}.${t}`)!, N);
     });
     expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-5);
@@ -56,8 +83,11 @@ describe("exercise: merge", () => {
 
 describe("the open forward pass", () => {
   it("with the plain linear it is the specimen's forward, bit for bit", () => {
-    const m = copyModel(base), T = 16;
-    const ours = forwardWith(m, ids.slice(0, T), 1, T, (l, t, Y, X, N, IN, OUT) => linearForward(Y, X, m.params.h[l]![t].weight, m.params.h[l]![t].bias, N, IN, OUT));
+    const m = copyModel(base);
+    const T = 16;
+    const ours = forwardWith(m, ids.slice(0, T), 1, T, (l, t, Y, X, N, IN, OUT) =>
+      linearForward(Y, X, m.params.h[l][t].weight, m.params.h[l][t].bias, N, IN, OUT),
+    );
     expect(maxAbsDiff(ours, forward(m, ids.slice(0, T), 1, T).logits)).toBe(0);
   });
 });

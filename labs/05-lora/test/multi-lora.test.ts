@@ -18,7 +18,8 @@ const adapters = [
   randomAdapter(base, 2, ["c_attn", "attn_c_proj", "c_fc", "mlp_c_proj"], 2),
   randomAdapter(base, 4, ["mlp_c_proj"], 3),
 ];
-const T = 6, V = tinyConfig.vocab_size;
+const T = 6;
+const V = tinyConfig.vocab_size;
 const rng = new Rng(9);
 const request = () => Array.from({ length: T }, () => rng.int(V));
 
@@ -28,14 +29,21 @@ describe("exercise: multi-lora", () => {
     const batch = choice.map(request);
     const out = multiLoraLogits(base, adapters, batch, choice);
     choice.forEach((c, b) => {
-      const alone = forward(c < 0 ? base : mergeAdapter(base, adapters[c]!), batch[b]!, 1, T).logits;
-      expect(maxAbsDiff(out.subarray(b * T * V, (b + 1) * T * V), alone), `request ${b}, adapter ${c}`).toBeLessThan(1e-5);
+      const alone = forward(c < 0 ? base : mergeAdapter(base, adapters[c]), batch[b], 1, T).logits;
+      expect(
+        maxAbsDiff(out.subarray(b * T * V, (b + 1) * T * V), alone),
+        `request ${b}, adapter ${c}`,
+      ).toBeLessThan(1e-5);
     });
   });
   it("the adapters really differ: the same request gives different logits under each", () => {
-    const x = request(), batch = [x, x, x, x];
+    const x = request();
+    const batch = [x, x, x, x];
     const out = multiLoraLogits(base, adapters, batch, [-1, 0, 1, 2]);
-    for (let b = 1; b < 4; b++) expect(maxAbsDiff(out.subarray(0, T * V), out.subarray(b * T * V, (b + 1) * T * V))).toBeGreaterThan(1e-3);
+    for (let b = 1; b < 4; b++)
+      expect(maxAbsDiff(out.subarray(0, T * V), out.subarray(b * T * V, (b + 1) * T * V))).toBeGreaterThan(
+        1e-3,
+      );
   });
   it("a batch where nobody asks for an adapter is the base model", () => {
     const batch = [request(), request()];
@@ -46,7 +54,11 @@ describe("exercise: multi-lora", () => {
 
 describe("multi-LoRA bad input", () => {
   it("an adapter index that does not exist, or a choice per request missing", () => {
-    expect(() => multiLoraLogits(base, adapters, [request()], [3])).toThrow(/request 0 asks for adapter 3; there are 3/);
-    expect(() => multiLoraLogits(base, adapters, [request(), request()], [0])).toThrow(/2 requests but 1 adapter choices/);
+    expect(() => multiLoraLogits(base, adapters, [request()], [3])).toThrow(
+      /request 0 asks for adapter 3; there are 3/,
+    );
+    expect(() => multiLoraLogits(base, adapters, [request(), request()], [0])).toThrow(
+      /2 requests but 1 adapter choices/,
+    );
   });
 });

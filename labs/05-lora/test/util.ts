@@ -1,9 +1,18 @@
 import { Rng, randn } from "@llm-labs/tensor";
-import { checkpointDir, createGPT, crossEntropyBackward, forward, loadCheckpoint, makeConfig, type GPT } from "@llm-labs/model";
+import {
+  checkpointDir,
+  createGPT,
+  crossEntropyBackward,
+  forward,
+  loadCheckpoint,
+  makeConfig,
+  type GPT,
+} from "@llm-labs/model";
 
 export { maxAbsDiff } from "@llm-labs/tensor";
 
-export const randomArray = (n: number, seed: number, std = 1): Float32Array => randn(new Rng(seed), [n], std).data;
+export const randomArray = (n: number, seed: number, std = 1): Float32Array =>
+  randn(new Rng(seed), [n], std).data;
 
 let target: GPT | undefined;
 export const targetModel = (): GPT => (target ??= loadCheckpoint(checkpointDir("target")));
@@ -24,12 +33,19 @@ export function batchLoss(model: GPT, ids: number[], targets: number[], B: numbe
 }
 
 // Y = X·W + b with plain loops, [N, IN] · [IN, OUT].
-export function linearRef(X: ArrayLike<number>, W: ArrayLike<number>, b: ArrayLike<number>, N: number, IN: number, OUT: number): Float64Array {
+export function linearRef(
+  X: ArrayLike<number>,
+  W: ArrayLike<number>,
+  b: ArrayLike<number>,
+  N: number,
+  IN: number,
+  OUT: number,
+): Float64Array {
   const Y = new Float64Array(N * OUT);
   for (let n = 0; n < N; n++)
     for (let o = 0; o < OUT; o++) {
-      let s = b[o]!;
-      for (let i = 0; i < IN; i++) s += X[n * IN + i]! * W[i * OUT + o]!;
+      let s = b[o];
+      for (let i = 0; i < IN; i++) s += X[n * IN + i] * W[i * OUT + o];
       Y[n * OUT + o] = s;
     }
   return Y;
@@ -38,8 +54,13 @@ export function linearRef(X: ArrayLike<number>, W: ArrayLike<number>, b: ArrayLi
 // ∂loss/∂θ_i by central differences, (L(θ + h·e_i) − L(θ − h·e_i)) / 2h, in
 // float64: the independent check of every hand-written gradient here. θ_i is
 // put back afterwards.
-export function centralDifference(theta: { [i: number]: number }, i: number, loss: () => number, h = 1e-5): number {
-  const keep = theta[i]!;
+export function centralDifference(
+  theta: { [i: number]: number },
+  i: number,
+  loss: () => number,
+  h = 1e-5,
+): number {
+  const keep = theta[i];
   theta[i] = keep + h;
   const up = loss();
   theta[i] = keep - h;

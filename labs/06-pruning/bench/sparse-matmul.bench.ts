@@ -16,18 +16,23 @@ import { nmMask } from "../src/n-m.ts";
 import { csrBytes, csrMatmul, toCsr } from "../src/csr.ts";
 import { matmul24, pack24, packed24Bytes } from "../src/two-four.ts";
 
-const M = 128, K = 128, N = 512;
-const w = loadCheckpoint(checkpointDir("target")).params.h[0]!.c_fc.weight as Float32Array;
+const M = 128;
+const K = 128;
+const N = 512;
+const w = loadCheckpoint(checkpointDir("target")).params.h[0].c_fc.weight as Float32Array;
 const rng = new Rng(1);
 const x = Float32Array.from({ length: M * K }, () => rng.normal());
-const ROUNDS = 31, WARMUP = 5;
+const ROUNDS = 31;
+const WARMUP = 5;
 
 function simpleLoop(a: Float32Array, b: Float32Array): Float32Array {
   const y = new Float32Array(M * N);
   for (let m = 0; m < M; m++)
     for (let k = 0; k < K; k++) {
-      const xv = a[m * K + k]!, yo = m * N, wo = k * N;
-      for (let n = 0; n < N; n++) y[yo + n] += xv * b[wo + n]!;
+      const xv = a[m * K + k];
+      const yo = m * N;
+      const wo = k * N;
+      for (let n = 0; n < N; n++) y[yo + n] += xv * b[wo + n];
     }
   return y;
 }
@@ -40,7 +45,12 @@ const packed = pack24(applyMask(w, nmMask(Float64Array.from(w, Math.abs), K, N))
 const kernels: [string, string, () => unknown, number][] = [
   ["dense fp32 (matmulInto, register-blocked)", "dense", () => matmulInto(dense, x, w, M, K, N), 4 * K * N],
   ["dense fp32, simple i-k-j loop", "simple-loop", () => simpleLoop(x, w), 4 * K * N],
-  ...csr.map(([p, a]): [string, string, () => unknown, number] => [`CSR at ${p * 100}%`, `csr-${p * 100}`, () => csrMatmul(x, M, a), csrBytes(a)]),
+  ...csr.map(([p, a]): [string, string, () => unknown, number] => [
+    `CSR at ${p * 100}%`,
+    `csr-${p * 100}`,
+    () => csrMatmul(x, M, a),
+    csrBytes(a),
+  ]),
   ["2:4 packed", "2:4", () => matmul24(x, M, packed), packed24Bytes(packed)],
 ];
 const times = kernels.map(() => [] as number[]);
@@ -48,13 +58,18 @@ for (let r = 0; r < WARMUP + ROUNDS; r++)
   kernels.forEach(([, , fn], i) => {
     const t0 = performance.now();
     fn();
-    if (r >= WARMUP) times[i]!.push(performance.now() - t0);
+    if (r >= WARMUP) times[i].push(performance.now() - t0);
   });
 const ms = times.map(median);
 
 console.log(`[${M}, ${K}] × [${K}, ${N}], median ms of ${ROUNDS} interleaved rounds\n`);
-console.log(table(["kernel", "ms", "weight bytes"], kernels.map(([name, , , bytes], i) => [name, ms[i]!.toFixed(3), bytes.toLocaleString("en-US")])));
+console.log(
+  table(
+    ["kernel", "ms", "weight bytes"],
+    kernels.map(([name, , , bytes], i) => [name, ms[i].toFixed(3), bytes.toLocaleString("en-US")]),
+  ),
+);
 kernels.slice(2).forEach(([, tag], i) => {
-  console.log(ratioLine(`dense / ${tag}`, ms[0]! / ms[i + 2]!));
-  console.log(ratioLine(`simple-loop / ${tag}`, ms[1]! / ms[i + 2]!));
+  console.log(ratioLine(`dense / ${tag}`, ms[0] / ms[i + 2]));
+  console.log(ratioLine(`simple-loop / ${tag}`, ms[1] / ms[i + 2]));
 });

@@ -16,8 +16,10 @@ import { pruneStructured, slimForward, slimParamCount, toSlim } from "../src/str
 
 const model = loadCheckpoint(checkpointDir("target"));
 const calib = calibrationInputs(model, await trainTokens(512));
-const ids = (await heldoutTokens(128)).slice(0, 128), T = ids.length;
-const ROUNDS = 21, WARMUP = 3;
+const ids = (await heldoutTokens(128)).slice(0, 128);
+const T = ids.length;
+const ROUNDS = 21;
+const WARMUP = 3;
 
 const control = toSlim(model);
 const variants: [string, string, () => unknown, number][] = [
@@ -38,15 +40,25 @@ for (let r = 0; r < WARMUP + ROUNDS; r++)
   variants.forEach(([, , fn], i) => {
     const t0 = performance.now();
     fn();
-    if (r >= WARMUP) times[i]!.push(performance.now() - t0);
+    if (r >= WARMUP) times[i].push(performance.now() - t0);
   });
 const ms = times.map(median);
 
 console.log(`one window of ${T} tokens, median of ${ROUNDS} interleaved rounds\n`);
-console.log(table(["model", "parameters", "ms", "tokens/s"], variants.map(([name, , , params], i) => [name, params.toLocaleString("en-US"), ms[i]!.toFixed(2), ((T / ms[i]!) * 1000).toFixed(0)])));
+console.log(
+  table(
+    ["model", "parameters", "ms", "tokens/s"],
+    variants.map(([name, , , params], i) => [
+      name,
+      params.toLocaleString("en-US"),
+      ms[i].toFixed(2),
+      ((T / ms[i]) * 1000).toFixed(0),
+    ]),
+  ),
+);
 // tokens/s ratio = time ratio inverted: control / pruned
-console.log(ratioLine("tokens/s control / specimen", ms[0]! / ms[1]!));
+console.log(ratioLine("tokens/s control / specimen", ms[0] / ms[1]));
 variants.slice(2).forEach(([, tag], i) => {
-  console.log(ratioLine(`tokens/s ${tag} / control`, ms[1]! / ms[i + 2]!));
-  console.log(ratioLine(`tokens/s ${tag} / specimen`, ms[0]! / ms[i + 2]!));
+  console.log(ratioLine(`tokens/s ${tag} / control`, ms[1] / ms[i + 2]));
+  console.log(ratioLine(`tokens/s ${tag} / specimen`, ms[0] / ms[i + 2]));
 });

@@ -29,11 +29,13 @@ export function toCsr(w: ArrayLike<number>, K: number, N: number): Csr {
   if (N > 65536) throw new UserError(`toCsr: ${N} columns do not fit uint16 column indices (at most 65,536)`);
   let nnz = 0;
   for (let i = 0; i < w.length; i++) if (w[i] !== 0) nnz++;
-  const values = new Float32Array(nnz), colIdx = new Uint16Array(nnz), rowPtr = new Int32Array(K + 1);
+  const values = new Float32Array(nnz);
+  const colIdx = new Uint16Array(nnz);
+  const rowPtr = new Int32Array(K + 1);
   let p = 0;
   for (let k = 0; k < K; k++) {
     for (let c = 0; c < N; c++) {
-      const v = w[k * N + c]!;
+      const v = w[k * N + c];
       if (v !== 0) {
         values[p] = v;
         colIdx[p++] = c;
@@ -46,7 +48,8 @@ export function toCsr(w: ArrayLike<number>, K: number, N: number): Csr {
 
 export function csrToDense(a: Csr): Float32Array {
   const w = new Float32Array(a.K * a.N);
-  for (let k = 0; k < a.K; k++) for (let p = a.rowPtr[k]!; p < a.rowPtr[k + 1]!; p++) w[k * a.N + a.colIdx[p]!] = a.values[p]!;
+  for (let k = 0; k < a.K; k++)
+    for (let p = a.rowPtr[k]; p < a.rowPtr[k + 1]; p++) w[k * a.N + a.colIdx[p]] = a.values[p];
   return w;
 }
 
@@ -61,11 +64,12 @@ export function csrMatmul(x: ArrayLike<number>, M: number, a: Csr): Float32Array
   // hint: for each row m of X and each input k: xv = X[m, k] (skip it if 0).
   // hint: row k's nonzeros are p = rowPtr[k] … rowPtr[k+1]−1: Y[m, colIdx[p]] += xv · values[p].
   for (let m = 0; m < M; m++) {
-    const yo = m * N, xo = m * K;
+    const yo = m * N;
+    const xo = m * K;
     for (let k = 0; k < K; k++) {
-      const xv = x[xo + k]!;
+      const xv = x[xo + k];
       if (xv === 0) continue;
-      for (let p = rowPtr[k]!, end = rowPtr[k + 1]!; p < end; p++) y[yo + colIdx[p]!] += xv * values[p]!;
+      for (let p = rowPtr[k], end = rowPtr[k + 1]; p < end; p++) y[yo + colIdx[p]] += xv * values[p];
     }
   }
   // #endregion

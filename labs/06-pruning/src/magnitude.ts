@@ -12,17 +12,18 @@ import { checkSparsity, pruneCount, type Mask } from "./mask.ts";
 // index order, so exactly that many are removed and the result is deterministic).
 export function lowestMask(scores: ArrayLike<number>, p: number): Mask {
   checkSparsity(p, "lowestMask");
-  const n = scores.length, k = pruneCount(p, n);
+  const n = scores.length;
+  const k = pruneCount(p, n);
   const keep = new Uint8Array(n).fill(1);
   // #region exercise magnitude-mask
   // hint: sort a copy of the scores; the k-th smallest, sorted[k − 1], is the threshold t.
   // hint: prune every score below t, then scores equal to t in index order until exactly k are pruned.
   if (k === 0) return keep;
   const sorted = Float64Array.from(scores).sort();
-  const t = sorted[k - 1]!;
+  const t = sorted[k - 1];
   let pruned = 0;
   for (let i = 0; i < n; i++)
-    if (scores[i]! < t) {
+    if (scores[i] < t) {
       keep[i] = 0;
       pruned++;
     }
@@ -48,7 +49,7 @@ export function globalMagnitudeMasks(ws: ArrayLike<number>[], p: number): Mask[]
   const all = new Float64Array(total);
   let o = 0;
   for (const w of ws) {
-    for (let i = 0; i < w.length; i++) all[o + i] = Math.abs(w[i]!);
+    for (let i = 0; i < w.length; i++) all[o + i] = Math.abs(w[i]);
     o += w.length;
   }
   const keep = lowestMask(all, p);

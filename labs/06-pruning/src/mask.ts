@@ -9,7 +9,8 @@ export type Mask = Uint8Array;
 // Sparsity p is the fraction of weights removed. p = 1 would delete the layer, so
 // the range is [0, 1); NaN and ±Infinity are refused with the caller's name.
 export function checkSparsity(p: number, where: string): void {
-  if (!Number.isFinite(p) || p < 0 || p >= 1) throw new UserError(`${where}: sparsity must be a number in [0, 1), got ${p}`);
+  if (!Number.isFinite(p) || p < 0 || p >= 1)
+    throw new UserError(`${where}: sparsity must be a number in [0, 1), got ${p}`);
 }
 
 // How many of n weights a sparsity p removes: floor(p·n), with a hair of slack so
@@ -19,9 +20,10 @@ export function pruneCount(p: number, n: number): number {
 }
 
 export function applyMask(w: ArrayLike<number>, keep: Mask): Float32Array {
-  if (w.length !== keep.length) throw new Error(`applyMask: ${w.length} weights but a mask of ${keep.length}`);
+  if (w.length !== keep.length)
+    throw new Error(`applyMask: ${w.length} weights but a mask of ${keep.length}`);
   const out = new Float32Array(w.length);
-  for (let i = 0; i < w.length; i++) out[i] = keep[i] ? w[i]! : 0;
+  for (let i = 0; i < w.length; i++) out[i] = keep[i] ? w[i] : 0;
   return out;
 }
 

@@ -15,7 +15,8 @@ import { UserError } from "@llm-labs/kit";
 import type { Mask } from "./mask.ts";
 
 export function checkNM(n: number, m: number, K: number, where: string): void {
-  if (!Number.isInteger(n) || !Number.isInteger(m) || n < 0 || m < 1) throw new UserError(`${where}: N and M must be whole numbers with M ≥ 1, got ${n}:${m}`);
+  if (!Number.isInteger(n) || !Number.isInteger(m) || n < 0 || m < 1)
+    throw new UserError(`${where}: N and M must be whole numbers with M ≥ 1, got ${n}:${m}`);
   if (n > m) throw new UserError(`${where}: N:M needs N ≤ M (keep N of every M weights), got ${n}:${m}`);
   if (K % m !== 0) throw new UserError(`${where}: the input dimension (${K}) must be a multiple of M = ${m}`);
 }
@@ -30,8 +31,8 @@ export function nmMask(scores: ArrayLike<number>, K: number, N: number, n = 2, m
   const rows = Array.from({ length: m }, (_, i) => i);
   for (let c = 0; c < N; c++)
     for (let g = 0; g < K; g += m) {
-      rows.sort((a, b) => scores[(g + b) * N + c]! - scores[(g + a) * N + c]! || a - b);
-      for (let i = 0; i < n; i++) keep[(g + rows[i]!) * N + c] = 1;
+      rows.sort((a, b) => scores[(g + b) * N + c] - scores[(g + a) * N + c] || a - b);
+      for (let i = 0; i < n; i++) keep[(g + rows[i]) * N + c] = 1;
     }
   // #endregion
   return keep;

@@ -29,10 +29,17 @@ export interface Calibration {
 
 export function calibrate(model: GPT, tokens: number[], damp = 0.01): Calibration {
   const W = model.config.n_positions;
-  if (tokens.length === 0) throw new UserError("calibrate: the calibration set is empty; Wanda and SparseGPT need some text to measure activations on");
-  if (tokens.length < W) throw new UserError(`calibrate: the calibration set has ${tokens.length} tokens; it needs at least one window of ${W}`);
+  if (tokens.length === 0)
+    throw new UserError(
+      "calibrate: the calibration set is empty; Wanda and SparseGPT need some text to measure activations on",
+    );
+  if (tokens.length < W)
+    throw new UserError(
+      `calibrate: the calibration set has ${tokens.length} tokens; it needs at least one window of ${W}`,
+    );
   const inputs = calibrationInputs(model, tokens);
-  const norms = new Map<string, Float64Array>(), U = new Map<string, Float64Array>();
+  const norms = new Map<string, Float64Array>();
+  const U = new Map<string, Float64Array>();
   for (const [key, { x, T, K }] of inputs) {
     norms.set(key, inputNorms(x, T, K));
     U.set(key, sparseGptFactor(hessian(x, T, K, damp), K));
@@ -46,31 +53,58 @@ function need(calib: Calibration | undefined, method: Method): Calibration {
 }
 
 // The pruned weight of one layer.
-export function pruneLayer(w: Float32Array, K: number, N: number, key: string, method: Method, pattern: Pattern, calib?: Calibration): Float32Array {
+export function pruneLayer(
+  w: Float32Array,
+  K: number,
+  N: number,
+  key: string,
+  method: Method,
+  pattern: Pattern,
+  calib?: Calibration,
+): Float32Array {
   if (pattern.kind === "unstructured") checkSparsity(pattern.sparsity, method);
   else checkNM(pattern.n, pattern.m, K, method);
   const abs = () => Float64Array.from(w, Math.abs);
   if (method === "sparsegpt") {
     const U = need(calib, method).U.get(key)!;
-    return sparseGpt(w, K, N, U, pattern.kind === "nm" ? { nm: [pattern.n, pattern.m] } : { sparsity: pattern.sparsity }).w;
+    return sparseGpt(
+      w,
+      K,
+      N,
+      U,
+      pattern.kind === "nm" ? { nm: [pattern.n, pattern.m] } : { sparsity: pattern.sparsity },
+    ).w;
   }
   let keep: Mask;
   if (method === "wanda") {
     const norms = need(calib, method).norms.get(key)!;
-    keep = pattern.kind === "nm" ? nmMask(wandaScores(w, K, N, norms), K, N, pattern.n, pattern.m) : wandaMask(w, K, N, norms, pattern.sparsity);
+    keep =
+      pattern.kind === "nm"
+        ? nmMask(wandaScores(w, K, N, norms), K, N, pattern.n, pattern.m)
+        : wandaMask(w, K, N, norms, pattern.sparsity);
   } else if (method === "magnitude") {
-    keep = pattern.kind === "nm" ? nmMask(abs(), K, N, pattern.n, pattern.m) : magnitudeMask(w, pattern.sparsity);
+    keep =
+      pattern.kind === "nm" ? nmMask(abs(), K, N, pattern.n, pattern.m) : magnitudeMask(w, pattern.sparsity);
   } else throw new Error("pruneLayer: global magnitude needs every layer at once; use pruneModel");
   return applyMask(w, keep);
 }
 
 export function pruneModel(model: GPT, method: Method, pattern: Pattern, calib?: Calibration): GPT {
   if (method === "magnitude-global") {
-    if (pattern.kind !== "unstructured") throw new UserError("magnitude-global: N:M patterns are per group, so there is nothing global about them; use magnitude");
-    const ws: Float32Array[] = [], keys: string[] = [];
-    model.params.h.forEach((b, i) => LINEARS.forEach((name) => { ws.push(b[name].weight as Float32Array); keys.push(`${i}.${name}`); }));
+    if (pattern.kind !== "unstructured")
+      throw new UserError(
+        "magnitude-global: N:M patterns are per group, so there is nothing global about them; use magnitude",
+      );
+    const ws: Float32Array[] = [];
+    const keys: string[] = [];
+    model.params.h.forEach((b, i) =>
+      LINEARS.forEach((name) => {
+        ws.push(b[name].weight as Float32Array);
+        keys.push(`${i}.${name}`);
+      }),
+    );
     const masks = globalMagnitudeMasks(ws, pattern.sparsity);
-    return mapLinears(model, (w, _IN, _OUT, key) => applyMask(w, masks[keys.indexOf(key)]!));
+    return mapLinears(model, (w, _IN, _OUT, key) => applyMask(w, masks[keys.indexOf(key)]));
   }
   return mapLinears(model, (w, IN, OUT, key) => pruneLayer(w, IN, OUT, key, method, pattern, calib));
 }
@@ -80,5 +114,6 @@ export function pruneOne(model: GPT, key: string, sparsity: number): GPT {
   return mapLinears(model, (w, _IN, _OUT, k) => (k === key ? applyMask(w, magnitudeMask(w, sparsity)) : w));
 }
 
-export const linearKeys = (model: GPT): string[] => model.params.h.flatMap((_, i) => LINEARS.map((n) => `${i}.${n}`));
+export const linearKeys = (model: GPT): string[] =>
+  model.params.h.flatMap((_, i) => LINEARS.map((n) => `${i}.${n}`));
 export { LINEARS, linearShape };

@@ -41,16 +41,24 @@ export interface SparseGptResult {
 // U from H: computed once per layer and shared by every sparsity tried on it.
 export const sparseGptFactor = (H: Float64Array, K: number): Float64Array => inverseCholeskyUpper(H, K);
 
-export function sparseGpt(w: ArrayLike<number>, K: number, N: number, U: Float64Array, opts: SparseGptOptions): SparseGptResult {
-  const p = opts.sparsity ?? 0, Bs = opts.blockSize ?? 128;
+export function sparseGpt(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  U: Float64Array,
+  opts: SparseGptOptions,
+): SparseGptResult {
+  const p = opts.sparsity ?? 0;
+  const Bs = opts.blockSize ?? 128;
   if (opts.nm) checkNM(opts.nm[0], opts.nm[1], K, "sparseGpt");
   else checkSparsity(p, "sparseGpt");
-  if (!Number.isInteger(Bs) || Bs < 1) throw new UserError(`sparseGpt: blockSize must be a whole number ≥ 1, got ${Bs}`);
+  if (!Number.isInteger(Bs) || Bs < 1)
+    throw new UserError(`sparseGpt: blockSize must be a whole number ≥ 1, got ${Bs}`);
   if (U.length !== K * K) throw new Error(`sparseGpt: U must be [${K}, ${K}], got ${U.length} values`);
   const W = Float64Array.from(w); // updated in place as the errors are fed forward
   const keep = new Uint8Array(K * N).fill(1);
   const err = new Float64Array(N);
-  const saliency = (k: number, n: number) => W[k * N + n]! ** 2 / U[k * K + k]! ** 2; // w² / [H⁻¹]_kk
+  const saliency = (k: number, n: number) => W[k * N + n] ** 2 / U[k * K + k] ** 2; // w² / [H⁻¹]_kk
 
   for (let k0 = 0; k0 < K; k0 += Bs) {
     const k1 = Math.min(K, k0 + Bs);
@@ -62,10 +70,19 @@ export function sparseGpt(w: ArrayLike<number>, K: number, N: number, U: Float64
       if (cnt > 0) {
         const s = new Float64Array((k1 - k0) * N);
         for (let k = k0; k < k1; k++) for (let n = 0; n < N; n++) s[(k - k0) * N + n] = saliency(k, n);
-        const sorted = Float64Array.from(s).sort(), t = sorted[cnt - 1]!;
+        const sorted = Float64Array.from(s).sort();
+        const t = sorted[cnt - 1];
         let pruned = 0;
-        for (let i = 0; i < s.length; i++) if (s[i]! < t) { keep[k0 * N + i] = 0; pruned++; }
-        for (let i = 0; i < s.length && pruned < cnt; i++) if (s[i] === t) { keep[k0 * N + i] = 0; pruned++; }
+        for (let i = 0; i < s.length; i++)
+          if (s[i] < t) {
+            keep[k0 * N + i] = 0;
+            pruned++;
+          }
+        for (let i = 0; i < s.length && pruned < cnt; i++)
+          if (s[i] === t) {
+            keep[k0 * N + i] = 0;
+            pruned++;
+          }
       }
       // #endregion
     }
@@ -73,25 +90,27 @@ export function sparseGpt(w: ArrayLike<number>, K: number, N: number, U: Float64
       if (opts.nm && k % opts.nm[1] === 0) {
         const [n_, m] = opts.nm;
         for (let n = 0; n < N; n++) {
-          const rows = Array.from({ length: m }, (_, i) => k + i).sort((a, b) => saliency(a, n) - saliency(b, n) || b - a);
-          for (let i = 0; i < m - n_; i++) keep[rows[i]! * N + n] = 0; // the M−N least salient (on a tie the later row goes)
+          const rows = Array.from({ length: m }, (_, i) => k + i).sort(
+            (a, b) => saliency(a, n) - saliency(b, n) || b - a,
+          );
+          for (let i = 0; i < m - n_; i++) keep[rows[i] * N + n] = 0; // the M−N least salient (on a tie the later row goes)
         }
       }
       // #region exercise sparsegpt-column
       // hint: for each n: e[n] = (W[k, n] − Ŵ[k, n]) / U[k, k], where Ŵ[k, n] is 0 if pruned and W[k, n] if kept; set pruned W[k, n] to 0.
       // hint: then for every later row j > k: W[j, n] −= U[k, j] · e[n].
-      const d = U[k * K + k]!;
+      const d = U[k * K + k];
       for (let n = 0; n < N; n++) {
         if (keep[k * N + n]) err[n] = 0;
         else {
-          err[n] = W[k * N + n]! / d;
+          err[n] = W[k * N + n] / d;
           W[k * N + n] = 0;
         }
       }
       for (let j = k + 1; j < K; j++) {
-        const u = U[k * K + j]!;
+        const u = U[k * K + j];
         if (u === 0) continue;
-        for (let n = 0; n < N; n++) W[j * N + n] -= u * err[n]!;
+        for (let n = 0; n < N; n++) W[j * N + n] -= u * err[n];
       }
       // #endregion
     }

@@ -18,7 +18,17 @@
 // fluctuation around the mean is lost (as FLAP, An et al. 2023, does); without
 // it c_u = 0 and the whole contribution goes.
 
-import { attentionForward, encoderForward, geluForward, layerNormForward, linearForward, residualForward, type GPT, type Linear, type Norm } from "@llm-labs/model";
+import {
+  attentionForward,
+  encoderForward,
+  geluForward,
+  layerNormForward,
+  linearForward,
+  residualForward,
+  type GPT,
+  type Linear,
+  type Norm,
+} from "@llm-labs/model";
 import { matmulTransBInto } from "@llm-labs/tensor";
 import { UserError } from "@llm-labs/kit";
 
@@ -48,9 +58,17 @@ export interface SlimGPT {
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 
 // Keep heads `keep` (ascending) of a block's attention.
-export function sliceHeads(c_attn: Linear, attn_c_proj: Linear, keep: number[], C: number, hs: number): { c_attn: Linear; attn_c_proj: Linear } {
+export function sliceHeads(
+  c_attn: Linear,
+  attn_c_proj: Linear,
+  keep: number[],
+  C: number,
+  hs: number,
+): { c_attn: Linear; attn_c_proj: Linear } {
   const Ck = keep.length * hs;
-  const w = new Float32Array(C * 3 * Ck), b = new Float32Array(3 * Ck), proj = new Float32Array(Ck * C);
+  const w = new Float32Array(C * 3 * Ck);
+  const b = new Float32Array(3 * Ck);
+  const proj = new Float32Array(Ck * C);
   // #region exercise slice-structures
   // hint: c_attn's columns are [q | k | v], each C wide; head h is columns part·C + h·hs + d of part 0, 1, 2.
   // hint: kept head i goes to columns part·Ck + i·hs + d (Ck = kept·hs), for every row r; its bias likewise.
@@ -58,9 +76,10 @@ export function sliceHeads(c_attn: Linear, attn_c_proj: Linear, keep: number[], 
   keep.forEach((h, i) => {
     for (let part = 0; part < 3; part++)
       for (let d = 0; d < hs; d++) {
-        const from = part * C + h * hs + d, to = part * Ck + i * hs + d;
-        for (let r = 0; r < C; r++) w[r * 3 * Ck + to] = c_attn.weight[r * 3 * C + from]!;
-        b[to] = c_attn.bias[from]!;
+        const from = part * C + h * hs + d;
+        const to = part * Ck + i * hs + d;
+        for (let r = 0; r < C; r++) w[r * 3 * Ck + to] = c_attn.weight[r * 3 * C + from];
+        b[to] = c_attn.bias[from];
       }
     proj.set(attn_c_proj.weight.subarray(h * hs * C, (h + 1) * hs * C), i * hs * C);
   });
@@ -69,14 +88,22 @@ export function sliceHeads(c_attn: Linear, attn_c_proj: Linear, keep: number[], 
 }
 
 // Keep MLP channels `keep` (ascending) of c_fc [C, F] and mlp.c_proj [F, C].
-export function sliceChannels(c_fc: Linear, mlp_c_proj: Linear, keep: number[], C: number, F: number): { c_fc: Linear; mlp_c_proj: Linear } {
+export function sliceChannels(
+  c_fc: Linear,
+  mlp_c_proj: Linear,
+  keep: number[],
+  C: number,
+  F: number,
+): { c_fc: Linear; mlp_c_proj: Linear } {
   const k = keep.length;
-  const w = new Float32Array(C * k), b = new Float32Array(k), proj = new Float32Array(k * C);
+  const w = new Float32Array(C * k);
+  const b = new Float32Array(k);
+  const proj = new Float32Array(k * C);
   // #region exercise slice-structures
   // hint: channel j is column j of c_fc (stride F) and row j of mlp.c_proj (C contiguous values).
   keep.forEach((j, i) => {
-    for (let r = 0; r < C; r++) w[r * k + i] = c_fc.weight[r * F + j]!;
-    b[i] = c_fc.bias[j]!;
+    for (let r = 0; r < C; r++) w[r * k + i] = c_fc.weight[r * F + j];
+    b[i] = c_fc.bias[j];
     proj.set(mlp_c_proj.weight.subarray(j * C, (j + 1) * C), i * C);
   });
   // #endregion
@@ -85,15 +112,29 @@ export function sliceChannels(c_fc: Linear, mlp_c_proj: Linear, keep: number[], 
 
 // The specimen as a SlimGPT with every unit kept.
 export function toSlim(model: GPT): SlimGPT {
-  const c = model.config, p = model.params, C = c.n_embd;
+  const c = model.config;
+  const p = model.params;
+  const C = c.n_embd;
   const lin = (l: Linear): Linear => ({ weight: f32(l.weight), bias: f32(l.bias) });
   const norm = (n: Norm): Norm => ({ weight: f32(n.weight), bias: f32(n.bias) });
   return {
-    C, hs: C / c.n_head, V: c.vocab_size, eps: c.layer_norm_epsilon, nPositions: c.n_positions,
-    wte: f32(p.wte), wpe: f32(p.wpe), ln_f: norm(p.ln_f),
+    C,
+    hs: C / c.n_head,
+    V: c.vocab_size,
+    eps: c.layer_norm_epsilon,
+    nPositions: c.n_positions,
+    wte: f32(p.wte),
+    wpe: f32(p.wpe),
+    ln_f: norm(p.ln_f),
     blocks: p.h.map((b) => ({
-      nHead: c.n_head, ffn: 4 * C, ln_1: norm(b.ln_1), c_attn: lin(b.c_attn), attn_c_proj: lin(b.attn_c_proj),
-      ln_2: norm(b.ln_2), c_fc: lin(b.c_fc), mlp_c_proj: lin(b.mlp_c_proj),
+      nHead: c.n_head,
+      ffn: 4 * C,
+      ln_1: norm(b.ln_1),
+      c_attn: lin(b.c_attn),
+      attn_c_proj: lin(b.attn_c_proj),
+      ln_2: norm(b.ln_2),
+      c_fc: lin(b.c_fc),
+      mlp_c_proj: lin(b.mlp_c_proj),
     })),
   };
 }
@@ -101,19 +142,25 @@ export function toSlim(model: GPT): SlimGPT {
 export function slimParamCount(m: SlimGPT): number {
   let n = m.wte.length + m.wpe.length + m.ln_f.weight.length + m.ln_f.bias.length;
   for (const b of m.blocks)
-    for (const part of [b.ln_1, b.c_attn, b.attn_c_proj, b.ln_2, b.c_fc, b.mlp_c_proj]) n += part.weight.length + part.bias.length;
+    for (const part of [b.ln_1, b.c_attn, b.attn_c_proj, b.ln_2, b.c_fc, b.mlp_c_proj])
+      n += part.weight.length + part.bias.length;
   return n;
 }
 
 // Logits [T, V] for one sequence: the specimen's forward pass (packages/model's
 // layer functions) with each block's own head count and MLP width.
 export function slimForward(m: SlimGPT, ids: ArrayLike<number>): Float32Array {
-  const T = ids.length, { C, hs, V, eps } = m;
-  if (T < 1 || T > m.nPositions) throw new Error(`slimForward: sequence length must be 1 … ${m.nPositions}, got ${T}`);
+  const T = ids.length;
+  const { C, hs, V, eps } = m;
+  if (T < 1 || T > m.nPositions)
+    throw new Error(`slimForward: sequence length must be 1 … ${m.nPositions}, got ${T}`);
   const F = (n: number) => new Float32Array(n);
   let x = F(T * C);
   encoderForward(x, ids, m.wte, m.wpe, 1, T, C, V);
-  const mean = F(T), rstd = F(T), ln = F(T * C), proj = F(T * C);
+  const mean = F(T);
+  const rstd = F(T);
+  const ln = F(T * C);
+  const proj = F(T * C);
   for (const b of m.blocks) {
     const Ck = b.nHead * hs;
     layerNormForward(ln, mean, rstd, x, b.ln_1.weight, b.ln_1.bias, T, C, eps);
@@ -142,17 +189,23 @@ export function slimForward(m: SlimGPT, ids: ArrayLike<number>): Float32Array {
 
 // Mean cross-entropy (nats/token) on windows of n_positions, as packages/model's heldoutLoss.
 export function slimLoss(m: SlimGPT, tokens: ArrayLike<number>, maxTokens = Infinity): number {
-  const V = m.V, n = Math.min(tokens.length, maxTokens);
-  let sum = 0, count = 0;
+  const V = m.V;
+  const n = Math.min(tokens.length, maxTokens);
+  let sum = 0;
+  let count = 0;
   for (let start = 0; start + 1 < n; start += m.nPositions) {
     const T = Math.min(m.nPositions, n - 1 - start);
-    const logits = slimForward(m, Array.from({ length: T }, (_, i) => tokens[start + i]!));
+    const logits = slimForward(
+      m,
+      Array.from({ length: T }, (_, i) => tokens[start + i]),
+    );
     for (let t = 0; t < T; t++) {
       const o = t * V;
-      let max = -Infinity, z = 0;
-      for (let v = 0; v < V; v++) max = Math.max(max, logits[o + v]!);
-      for (let v = 0; v < V; v++) z += Math.exp(logits[o + v]! - max);
-      sum += max + Math.log(z) - logits[o + tokens[start + t + 1]!]!;
+      let max = -Infinity;
+      let z = 0;
+      for (let v = 0; v < V; v++) max = Math.max(max, logits[o + v]);
+      for (let v = 0; v < V; v++) z += Math.exp(logits[o + v] - max);
+      sum += max + Math.log(z) - logits[o + tokens[start + t + 1]];
       count++;
     }
   }
@@ -161,28 +214,38 @@ export function slimLoss(m: SlimGPT, tokens: ArrayLike<number>, maxTokens = Infi
 
 // ‖(A_u − c_u) · W_u‖_F for each unit u of width d: A [T, U·d] (unit u = columns
 // u·d … u·d+d−1), W [U·d, C]. Also returns the means c_u (zeros without compensation).
-export function unitContributions(a: ArrayLike<number>, T: number, U: number, d: number, w: ArrayLike<number>, C: number, compensate: boolean): { score: Float64Array; mean: Float64Array } {
-  const D = U * d, mean = new Float64Array(D), score = new Float64Array(U);
+export function unitContributions(
+  a: ArrayLike<number>,
+  T: number,
+  U: number,
+  d: number,
+  w: ArrayLike<number>,
+  C: number,
+  compensate: boolean,
+): { score: Float64Array; mean: Float64Array } {
+  const D = U * d;
+  const mean = new Float64Array(D);
+  const score = new Float64Array(U);
   if (compensate) {
-    for (let t = 0; t < T; t++) for (let i = 0; i < D; i++) mean[i] += a[t * D + i]! / T;
+    for (let t = 0; t < T; t++) for (let i = 0; i < D; i++) mean[i] += a[t * D + i] / T;
   }
   const row = new Float64Array(C);
   for (let u = 0; u < U; u++)
     for (let t = 0; t < T; t++) {
       row.fill(0);
       for (let i = u * d; i < (u + 1) * d; i++) {
-        const v = a[t * D + i]! - mean[i]!;
-        for (let c = 0; c < C; c++) row[c] += v * w[i * C + c]!;
+        const v = a[t * D + i] - mean[i];
+        for (let c = 0; c < C; c++) row[c] += v * w[i * C + c];
       }
-      for (let c = 0; c < C; c++) score[u] += row[c]! ** 2;
+      for (let c = 0; c < C; c++) score[u] += row[c] ** 2;
     }
-  for (let u = 0; u < U; u++) score[u] = Math.sqrt(score[u]!);
+  for (let u = 0; u < U; u++) score[u] = Math.sqrt(score[u]);
   return { score, mean };
 }
 
 // The `drop` lowest-scoring units, and the kept ones in ascending order.
 export function keepHighest(score: ArrayLike<number>, drop: number): number[] {
-  const idx = Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[a]! - score[b]! || a - b);
+  const idx = Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[a] - score[b] || a - b);
   return idx.slice(drop).sort((a, b) => a - b);
 }
 
@@ -194,24 +257,47 @@ export interface StructuredOptions {
 
 // calib: per layer, the inputs of attn.c_proj (heads concatenated) and mlp.c_proj
 // (GELU outputs) on calibration text, T rows each (lab 04's calibrationInputs).
-export function pruneStructured(model: GPT, calib: Map<string, { x: Float32Array; T: number; K: number }>, opts: StructuredOptions): SlimGPT {
-  const c = model.config, C = c.n_embd, H = c.n_head, hs = C / H, Fw = 4 * C;
-  if (!Number.isInteger(opts.headsRemoved) || opts.headsRemoved < 0 || opts.headsRemoved >= H) throw new UserError(`pruneStructured: headsRemoved must be a whole number in [0, ${H - 1}], got ${opts.headsRemoved}`);
-  if (!Number.isInteger(opts.channelsRemoved) || opts.channelsRemoved < 0 || opts.channelsRemoved >= Fw) throw new UserError(`pruneStructured: channelsRemoved must be a whole number in [0, ${Fw - 1}], got ${opts.channelsRemoved}`);
+export function pruneStructured(
+  model: GPT,
+  calib: Map<string, { x: Float32Array; T: number; K: number }>,
+  opts: StructuredOptions,
+): SlimGPT {
+  const c = model.config;
+  const C = c.n_embd;
+  const H = c.n_head;
+  const hs = C / H;
+  const Fw = 4 * C;
+  if (!Number.isInteger(opts.headsRemoved) || opts.headsRemoved < 0 || opts.headsRemoved >= H)
+    throw new UserError(
+      `pruneStructured: headsRemoved must be a whole number in [0, ${H - 1}], got ${opts.headsRemoved}`,
+    );
+  if (!Number.isInteger(opts.channelsRemoved) || opts.channelsRemoved < 0 || opts.channelsRemoved >= Fw)
+    throw new UserError(
+      `pruneStructured: channelsRemoved must be a whole number in [0, ${Fw - 1}], got ${opts.channelsRemoved}`,
+    );
   const slim = toSlim(model);
   slim.blocks.forEach((b, l) => {
-    const att = calib.get(`${l}.attn_c_proj`), mlp = calib.get(`${l}.mlp_c_proj`);
-    if (!att || !mlp || att.T < 1) throw new UserError(`pruneStructured: the calibration set has no activations for layer ${l}`);
+    const att = calib.get(`${l}.attn_c_proj`);
+    const mlp = calib.get(`${l}.mlp_c_proj`);
+    if (!att || !mlp || att.T < 1)
+      throw new UserError(`pruneStructured: the calibration set has no activations for layer ${l}`);
     const heads = unitContributions(att.x, att.T, H, hs, b.attn_c_proj.weight, C, opts.compensate);
     const keptHeads = keepHighest(heads.score, opts.headsRemoved);
     const ch = unitContributions(mlp.x, mlp.T, Fw, 1, b.mlp_c_proj.weight, C, opts.compensate);
     const keptCh = keepHighest(ch.score, opts.channelsRemoved);
     // fold the removed units' mean output into c_proj's bias
-    const attBias = Float64Array.from(b.attn_c_proj.bias), mlpBias = Float64Array.from(b.mlp_c_proj.bias);
-    for (let h = 0; h < H; h++) if (!keptHeads.includes(h)) for (let i = h * hs; i < (h + 1) * hs; i++) for (let o = 0; o < C; o++) attBias[o] += heads.mean[i]! * b.attn_c_proj.weight[i * C + o]!;
+    const attBias = Float64Array.from(b.attn_c_proj.bias);
+    const mlpBias = Float64Array.from(b.mlp_c_proj.bias);
+    for (let h = 0; h < H; h++)
+      if (!keptHeads.includes(h))
+        for (let i = h * hs; i < (h + 1) * hs; i++)
+          for (let o = 0; o < C; o++) attBias[o] += heads.mean[i] * b.attn_c_proj.weight[i * C + o];
     const keptSet = new Set(keptCh);
-    for (let j = 0; j < Fw; j++) if (!keptSet.has(j)) for (let o = 0; o < C; o++) mlpBias[o] += ch.mean[j]! * b.mlp_c_proj.weight[j * C + o]!;
-    const a = sliceHeads(b.c_attn, b.attn_c_proj, keptHeads, C, hs), m = sliceChannels(b.c_fc, b.mlp_c_proj, keptCh, C, Fw);
+    for (let j = 0; j < Fw; j++)
+      if (!keptSet.has(j))
+        for (let o = 0; o < C; o++) mlpBias[o] += ch.mean[j] * b.mlp_c_proj.weight[j * C + o];
+    const a = sliceHeads(b.c_attn, b.attn_c_proj, keptHeads, C, hs);
+    const m = sliceChannels(b.c_fc, b.mlp_c_proj, keptCh, C, Fw);
     a.attn_c_proj.bias = Float32Array.from(attBias);
     m.mlp_c_proj.bias = Float32Array.from(mlpBias);
     Object.assign(b, { nHead: keptHeads.length, ffn: keptCh.length, ...a, ...m });

@@ -28,7 +28,8 @@ export function pack24(w: ArrayLike<number>, K: number, N: number): Packed24 {
   if (K % 4 !== 0) throw new UserError(`pack24: the input dimension (${K}) must be a multiple of 4`);
   if (w.length !== K * N) throw new Error(`pack24: expected K·N = ${K}·${N} weights, got ${w.length}`);
   const G = K / 4;
-  const values = new Float32Array(2 * G * N), meta = new Uint8Array(Math.ceil((G * N) / 2));
+  const values = new Float32Array(2 * G * N);
+  const meta = new Uint8Array(Math.ceil((G * N) / 2));
   // #region exercise pack-2-4
   // hint: for group g, column n: collect the positions i ∈ 0…3 with W[4g + i, n] ≠ 0; more than 2 is an error (say which group and column).
   // hint: fill up to two positions with the lowest unused ones; code = i0 | i1 << 2; j = g·N + n goes in byte j >> 1, shifted by 4 when j is odd.
@@ -36,13 +37,16 @@ export function pack24(w: ArrayLike<number>, K: number, N: number): Packed24 {
     for (let n = 0; n < N; n++) {
       const pos: number[] = [];
       for (let i = 0; i < 4; i++) if (w[(4 * g + i) * N + n] !== 0) pos.push(i);
-      if (pos.length > 2) throw new UserError(`pack24: group ${g} (rows ${4 * g}…${4 * g + 3}) of column ${n} has ${pos.length} nonzeros; 2:4 allows 2`);
+      if (pos.length > 2)
+        throw new UserError(
+          `pack24: group ${g} (rows ${4 * g}…${4 * g + 3}) of column ${n} has ${pos.length} nonzeros; 2:4 allows 2`,
+        );
       for (let i = 0; pos.length < 2; i++) if (!pos.includes(i)) pos.push(i);
       pos.sort((a, b) => a - b);
-      values[2 * g * N + n] = w[(4 * g + pos[0]!) * N + n]!;
-      values[(2 * g + 1) * N + n] = w[(4 * g + pos[1]!) * N + n]!;
+      values[2 * g * N + n] = w[(4 * g + pos[0]) * N + n];
+      values[(2 * g + 1) * N + n] = w[(4 * g + pos[1]) * N + n];
       const j = g * N + n;
-      meta[j >> 1]! |= (pos[0]! | (pos[1]! << 2)) << ((j & 1) * 4);
+      meta[j >> 1] |= (pos[0] | (pos[1] << 2)) << ((j & 1) * 4);
     }
   // #endregion
   return { K, N, values, meta };
@@ -50,17 +54,19 @@ export function pack24(w: ArrayLike<number>, K: number, N: number): Packed24 {
 
 // The position pair of group g, column n.
 export function positions24(a: Packed24, g: number, n: number): [number, number] {
-  const j = g * a.N + n, code = (a.meta[j >> 1]! >> ((j & 1) * 4)) & 15;
+  const j = g * a.N + n;
+  const code = (a.meta[j >> 1] >> ((j & 1) * 4)) & 15;
   return [code & 3, code >> 2];
 }
 
 export function unpack24(a: Packed24): Float32Array {
-  const { K, N } = a, w = new Float32Array(K * N);
+  const { K, N } = a;
+  const w = new Float32Array(K * N);
   for (let g = 0; g < K / 4; g++)
     for (let n = 0; n < N; n++) {
       const [i0, i1] = positions24(a, g, n);
-      w[(4 * g + i0) * N + n] = a.values[2 * g * N + n]!;
-      w[(4 * g + i1) * N + n] = a.values[(2 * g + 1) * N + n]!;
+      w[(4 * g + i0) * N + n] = a.values[2 * g * N + n];
+      w[(4 * g + i1) * N + n] = a.values[(2 * g + 1) * N + n];
     }
   return w;
 }
@@ -73,18 +79,27 @@ export const packed24Bytes = (a: Packed24): number => a.values.byteLength + a.me
 export function matmul24(x: ArrayLike<number>, M: number, a: Packed24): Float32Array {
   const { K, N, values, meta } = a;
   if (x.length !== M * K) throw new Error(`matmul24: X must be [${M}, ${K}], got ${x.length} values`);
-  const y = new Float32Array(M * N), i0 = new Uint8Array(N), i1 = new Uint8Array(N), xs = new Float32Array(4);
+  const y = new Float32Array(M * N);
+  const i0 = new Uint8Array(N);
+  const i1 = new Uint8Array(N);
+  const xs = new Float32Array(4);
   for (let g = 0; g < K / 4; g++) {
     for (let n = 0; n < N; n++) {
-      const j = g * N + n, code = (meta[j >> 1]! >> ((j & 1) << 2)) & 15;
+      const j = g * N + n;
+      const code = (meta[j >> 1] >> ((j & 1) << 2)) & 15;
       i0[n] = code & 3;
       i1[n] = code >> 2;
     }
-    const v0 = 2 * g * N, v1 = v0 + N;
+    const v0 = 2 * g * N;
+    const v1 = v0 + N;
     for (let m = 0; m < M; m++) {
-      const xo = m * K + 4 * g, yo = m * N;
-      xs[0] = x[xo]!; xs[1] = x[xo + 1]!; xs[2] = x[xo + 2]!; xs[3] = x[xo + 3]!;
-      for (let n = 0; n < N; n++) y[yo + n] += values[v0 + n]! * xs[i0[n]!]! + values[v1 + n]! * xs[i1[n]!]!;
+      const xo = m * K + 4 * g;
+      const yo = m * N;
+      xs[0] = x[xo];
+      xs[1] = x[xo + 1];
+      xs[2] = x[xo + 2];
+      xs[3] = x[xo + 3];
+      for (let n = 0; n < N; n++) y[yo + n] += values[v0 + n] * xs[i0[n]] + values[v1 + n] * xs[i1[n]];
     }
   }
   return y;

@@ -18,20 +18,29 @@ import { checkSparsity, type Mask } from "./mask.ts";
 
 // ‖X[:, k]‖₂ for each input feature k of X[T, K].
 export function inputNorms(x: ArrayLike<number>, T: number, K: number): Float64Array {
-  if (T < 1) throw new UserError("inputNorms: the calibration set is empty (0 tokens); Wanda needs activations to score weights");
+  if (T < 1)
+    throw new UserError(
+      "inputNorms: the calibration set is empty (0 tokens); Wanda needs activations to score weights",
+    );
   if (x.length !== T * K) throw new Error(`inputNorms: expected T·K = ${T}·${K} values, got ${x.length}`);
   const s = new Float64Array(K);
-  for (let t = 0; t < T; t++) for (let k = 0; k < K; k++) s[k] += x[t * K + k]! ** 2;
-  for (let k = 0; k < K; k++) s[k] = Math.sqrt(s[k]!);
+  for (let t = 0; t < T; t++) for (let k = 0; k < K; k++) s[k] += x[t * K + k] ** 2;
+  for (let k = 0; k < K; k++) s[k] = Math.sqrt(s[k]);
   return s;
 }
 
-export function wandaScores(w: ArrayLike<number>, K: number, N: number, xNorm: ArrayLike<number>): Float64Array {
-  if (xNorm.length !== K) throw new Error(`wandaScores: ${xNorm.length} input norms for a weight with ${K} inputs`);
+export function wandaScores(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  xNorm: ArrayLike<number>,
+): Float64Array {
+  if (xNorm.length !== K)
+    throw new Error(`wandaScores: ${xNorm.length} input norms for a weight with ${K} inputs`);
   const s = new Float64Array(K * N);
   // #region exercise wanda-score
   // hint: S[k, n] = |W[k, n]| · ‖X_k‖₂: every weight in input row k is scaled by the same norm.
-  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) s[k * N + n] = Math.abs(w[k * N + n]!) * xNorm[k]!;
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) s[k * N + n] = Math.abs(w[k * N + n]) * xNorm[k];
   // #endregion
   return s;
 }
@@ -44,14 +53,20 @@ export function perOutputMask(scores: ArrayLike<number>, K: number, N: number, p
   // hint: gather column n (stride N) into an array of K scores, call lowestMask(column, p), scatter the result back.
   const col = new Float64Array(K);
   for (let n = 0; n < N; n++) {
-    for (let k = 0; k < K; k++) col[k] = scores[k * N + n]!;
+    for (let k = 0; k < K; k++) col[k] = scores[k * N + n];
     const m = lowestMask(col, p);
-    for (let k = 0; k < K; k++) keep[k * N + n] = m[k]!;
+    for (let k = 0; k < K; k++) keep[k * N + n] = m[k];
   }
   // #endregion
   return keep;
 }
 
-export function wandaMask(w: ArrayLike<number>, K: number, N: number, xNorm: ArrayLike<number>, p: number): Mask {
+export function wandaMask(
+  w: ArrayLike<number>,
+  K: number,
+  N: number,
+  xNorm: ArrayLike<number>,
+  p: number,
+): Mask {
   return perOutputMask(wandaScores(w, K, N, xNorm), K, N, p);
 }

@@ -28,17 +28,23 @@ describe("exercise: csr-matmul", () => {
     expect(Array.from(csrMatmul([1, 2, 3, 0, 5, 0], 2, toCsr(W, 3, 4)))).toEqual([3, 2, 0, 9, 0, 0, 0, 0]);
   });
   it("equals ONNX Runtime's MatMul on the target's pruned layer 0 c_fc at 50, 90 and 99 %, real inputs", async () => {
-    const model = targetModel(), T = 64;
-    const x = Float32Array.from(forward(model, (await heldoutTokens(T)).slice(0, T), 1, T).layers[0]!.ln2);
-    const w = model.params.h[0]!.c_fc.weight;
+    const model = targetModel();
+    const T = 64;
+    const x = Float32Array.from(forward(model, (await heldoutTokens(T)).slice(0, T), 1, T).layers[0].ln2);
+    const w = model.params.h[0].c_fc.weight;
     for (const p of [0.5, 0.9, 0.99]) {
       const pruned = applyMask(w, magnitudeMask(w, p));
-      const ours = csrMatmul(x, T, toCsr(pruned, 128, 512)), ort = await ortMatMul(x, T, pruned, 128, 512);
+      const ours = csrMatmul(x, T, toCsr(pruned, 128, 512));
+      const ort = await ortMatMul(x, T, pruned, 128, 512);
       expect(maxAbsDiff(ours, ort)).toBeLessThan(1e-5);
     }
   });
   it("equals the dense kernel on random sparse weights with negative and zero inputs", () => {
-    const M = 5, K = 16, N = 12, x = randomArray(M * K, 3), w = randomArray(K * N, 4);
+    const M = 5;
+    const K = 16;
+    const N = 12;
+    const x = randomArray(M * K, 3);
+    const w = randomArray(K * N, 4);
     x[3] = 0;
     const pruned = applyMask(w, magnitudeMask(w, 0.7));
     const dense = new Float32Array(M * N);

@@ -12,9 +12,13 @@ describe("clear errors at the lab's front door", () => {
   });
   it("Wanda and SparseGPT without calibration, sparsity 1, N > M", () => {
     const model = targetModel();
-    expect(() => pruneModel(model, "wanda", { kind: "unstructured", sparsity: 0.5 })).toThrow(/needs calibration data/);
+    expect(() => pruneModel(model, "wanda", { kind: "unstructured", sparsity: 0.5 })).toThrow(
+      /needs calibration data/,
+    );
     expect(() => pruneModel(model, "magnitude", { kind: "unstructured", sparsity: 1 })).toThrow(/\[0, 1\)/);
-    expect(() => pruneModel(model, "magnitude-global", { kind: "unstructured", sparsity: -0.5 })).toThrow(UserError);
+    expect(() => pruneModel(model, "magnitude-global", { kind: "unstructured", sparsity: -0.5 })).toThrow(
+      UserError,
+    );
     expect(() => pruneModel(model, "magnitude", { kind: "nm", n: 4, m: 2 })).toThrow(/N ≤ M/);
   });
 });

@@ -10,7 +10,9 @@ import { targetModel } from "./util.ts";
 describe("exercise: n-m-mask", () => {
   it("2:4 by hand: in each group of 4 rows, the 2 largest scores survive", () => {
     // one column, K = 8: group 0 = [0.1, 0.5, 0.3, 0.2] keeps rows 1, 2; group 1 = [0.9, 0.8, 0.7, 0.6] keeps rows 4, 5
-    expect(Array.from(nmMask([0.1, 0.5, 0.3, 0.2, 0.9, 0.8, 0.7, 0.6], 8, 1))).toEqual([0, 1, 1, 0, 1, 1, 0, 0]);
+    expect(Array.from(nmMask([0.1, 0.5, 0.3, 0.2, 0.9, 0.8, 0.7, 0.6], 8, 1))).toEqual([
+      0, 1, 1, 0, 1, 1, 0, 0,
+    ]);
   });
   it("groups run down each column (the input dimension), not along a row", () => {
     // W [4, 2]: column 0 = [4, 3, 2, 1] keeps rows 0, 1; column 1 = [1, 2, 3, 4] keeps rows 2, 3
@@ -25,9 +27,19 @@ describe("exercise: n-m-mask", () => {
     const model = targetModel();
     for (const b of model.params.h)
       for (const name of LINEARS) {
-        const [K, N] = linearShape(model, name), w = b[name].weight;
+        const [K, N] = linearShape(model, name);
+        const w = b[name].weight;
         const mag = nmMask(Float64Array.from(w, Math.abs), K, N);
-        const wan = nmMask(wandaScores(w, K, N, Float64Array.from({ length: K }, (_, k) => 1 + (k % 7))), K, N);
+        const wan = nmMask(
+          wandaScores(
+            w,
+            K,
+            N,
+            Float64Array.from({ length: K }, (_, k) => 1 + (k % 7)),
+          ),
+          K,
+          N,
+        );
         for (const keep of [mag, wan]) {
           expect(isNM(keep, K, N)).toBe(true);
           expect(isNM(applyMask(w, keep), K, N)).toBe(true);
@@ -37,7 +49,8 @@ describe("exercise: n-m-mask", () => {
 });
 
 describe("2:4 over every layer of the pruned target (magnitude, Wanda, SparseGPT)", () => {
-  let model: GPT, calib: Calibration;
+  let model: GPT;
+  let calib: Calibration;
   beforeAll(async () => {
     model = targetModel();
     calib = calibrate(model, await trainTokens(256));
@@ -48,12 +61,14 @@ describe("2:4 over every layer of the pruned target (magnitude, Wanda, SparseGPT
       let groups = 0;
       pruned.params.h.forEach((b) => {
         for (const name of LINEARS) {
-          const [K, N] = linearShape(model, name), w = b[name].weight;
+          const [K, N] = linearShape(model, name);
+          const w = b[name].weight;
           for (let c = 0; c < N; c++)
             for (let g = 0; g < K; g += 4) {
               let nz = 0;
               for (let i = 0; i < 4; i++) if (w[(g + i) * N + c] !== 0) nz++;
-              if (nz !== 2) throw new Error(`${method}: group ${g / 4} of column ${c} in ${name} has ${nz} nonzeros`);
+              if (nz !== 2)
+                throw new Error(`${method}: group ${g / 4} of column ${c} in ${name} has ${nz} nonzeros`);
               groups++;
             }
         }

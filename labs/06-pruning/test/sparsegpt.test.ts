@@ -28,36 +28,46 @@ describe("exercise: sparsegpt-column", () => {
   });
   it("each block chooses its own mask: blockSize 2 prunes half of every 2 rows, one block prunes half overall", () => {
     // H = I (no feedback, saliency = w²), one column, K = 4
-    const w = [0.1, 0.2, 0.3, 0.4], I4 = U([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], 4);
+    const w = [0.1, 0.2, 0.3, 0.4];
+    const I4 = U([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], 4);
     expect(Array.from(sparseGpt(w, 4, 1, I4, { sparsity: 0.5, blockSize: 2 }).keep)).toEqual([0, 1, 0, 1]);
     expect(Array.from(sparseGpt(w, 4, 1, I4, { sparsity: 0.5, blockSize: 4 }).keep)).toEqual([0, 0, 1, 1]);
   });
   it("2:4 by hand with H = I: the two largest |w| of each group stay, unchanged", () => {
     const I4 = U([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], 4);
-    expect(Array.from(sparseGpt([0.1, -0.4, 0.3, 0.2], 4, 1, I4, { nm: [2, 4] }).w)).toEqual([0, Math.fround(-0.4), Math.fround(0.3), 0]);
+    expect(Array.from(sparseGpt([0.1, -0.4, 0.3, 0.2], 4, 1, I4, { nm: [2, 4] }).w)).toEqual([
+      0,
+      Math.fround(-0.4),
+      Math.fround(0.3),
+      0,
+    ]);
   });
   it("at sparsity 0 SparseGPT returns the original weights (target, layer 2 attn c_proj)", async () => {
-    const model = targetModel(), cal = calibrationInputs(model, await trainTokens(256)).get("2.attn_c_proj")!;
-    const w = model.params.h[2]!.attn_c_proj.weight;
+    const model = targetModel();
+    const cal = calibrationInputs(model, await trainTokens(256)).get("2.attn_c_proj")!;
+    const w = model.params.h[2].attn_c_proj.weight;
     const r = sparseGpt(w, 128, 128, sparseGptFactor(hessian(cal.x, cal.T, 128), 128), { sparsity: 0 });
     expect(maxAbsDiff(r.w, w)).toBe(0);
   });
   it("on the target's layer 1 c_fc at 50 %: output error SparseGPT < Wanda < magnitude on calibration inputs, SparseGPT < magnitude held out", async () => {
-    const model = targetModel(), K = 128, N = 512;
+    const model = targetModel();
+    const K = 128;
+    const N = 512;
     const cal = calibrationInputs(model, await trainTokens(512)).get("1.c_fc")!;
     const ho = calibrationInputs(model, await heldoutTokens(256)).get("1.c_fc")!;
-    const w = model.params.h[1]!.c_fc.weight;
+    const w = model.params.h[1].c_fc.weight;
     const sg = sparseGpt(w, K, N, sparseGptFactor(hessian(cal.x, cal.T, K), K), { sparsity: 0.5 });
     let zeros = 0;
     for (const v of sg.w) if (v === 0) zeros++;
-    expect(zeros).toBe(K * N / 2);
-    const wanda = applyMask(w, wandaMask(w, K, N, inputNorms(cal.x, cal.T, K), 0.5)), mag = applyMask(w, magnitudeMask(w, 0.5));
+    expect(zeros).toBe((K * N) / 2);
+    const wanda = applyMask(w, wandaMask(w, K, N, inputNorms(cal.x, cal.T, K), 0.5));
+    const mag = applyMask(w, magnitudeMask(w, 0.5));
     const e = (x: typeof cal, b: Float32Array) => relOutputError(x.x, x.T, K, N, w, b);
     const [eSg, eWanda, eMag] = [sg.w, wanda, mag].map((b) => e(cal, b));
-    expect(eSg).toBeLessThan(eWanda!);
-    expect(eWanda).toBeLessThan(eMag!);
+    expect(eSg).toBeLessThan(eWanda);
+    expect(eWanda).toBeLessThan(eMag);
     expect(e(ho, sg.w)).toBeLessThan(e(ho, mag));
-    expect(eSg).toBeLessThan(0.6 * eMag!); // the weight update is what buys most of it
+    expect(eSg).toBeLessThan(0.6 * eMag); // the weight update is what buys most of it
   });
 });
 

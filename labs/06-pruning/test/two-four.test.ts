@@ -31,16 +31,26 @@ describe("exercise: pack-2-4", () => {
   });
   it("three nonzeros in a group is an error that names the group and the column", () => {
     expect(() => pack24([1, 0, 1, 0, 1, 0, 0, 0], 4, 2)).toThrow(UserError);
-    expect(() => pack24([1, 0, 1, 0, 1, 0, 0, 0], 4, 2)).toThrow(/group 0 \(rows 0…3\) of column 0 has 3 nonzeros/);
+    expect(() => pack24([1, 0, 1, 0, 1, 0, 0, 0], 4, 2)).toThrow(
+      /group 0 \(rows 0…3\) of column 0 has 3 nonzeros/,
+    );
   });
   it("every 2:4 layer of the target packs and unpacks exactly, and its packed product equals ORT MatMul on the dense weights", async () => {
-    const model = targetModel(), M = 8, x = randomArray(M * 512, 5);
-    for (const [name, K, N] of [["c_attn", 128, 384], ["mlp_c_proj", 512, 128]] as const) {
-      const w = model.params.h[3]![name].weight, pruned = applyMask(w, nmMask(Float64Array.from(w, Math.abs), K, N));
+    const model = targetModel();
+    const M = 8;
+    const x = randomArray(M * 512, 5);
+    for (const [name, K, N] of [
+      ["c_attn", 128, 384],
+      ["mlp_c_proj", 512, 128],
+    ] as const) {
+      const w = model.params.h[3][name].weight;
+      const pruned = applyMask(w, nmMask(Float64Array.from(w, Math.abs), K, N));
       const a = pack24(pruned, K, N);
       expect(maxAbsDiff(unpack24(a), pruned)).toBe(0);
       const xs = x.subarray(0, M * K);
-      expect(maxAbsDiff(matmul24(xs, M, a), await ortMatMul(Float32Array.from(xs), M, pruned, K, N))).toBeLessThan(1e-5);
+      expect(
+        maxAbsDiff(matmul24(xs, M, a), await ortMatMul(Float32Array.from(xs), M, pruned, K, N)),
+      ).toBeLessThan(1e-5);
     }
   });
 });

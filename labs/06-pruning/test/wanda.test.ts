@@ -31,15 +31,17 @@ describe("exercise: wanda-score", () => {
     expect(Array.from(m)).toEqual([1, 0, 1, 0, 0, 1, 0, 1]); // a per-layer 50 % would have emptied column 1
   });
   it("with equal input norms Wanda is per-output magnitude pruning", () => {
-    const w = targetModel().params.h[1]!.attn_c_proj.weight;
+    const w = targetModel().params.h[1].attn_c_proj.weight;
     const a = wandaMask(w, 128, 128, new Float64Array(128).fill(3), 0.5);
     const b = perOutputMask(Float64Array.from(w, Math.abs), 128, 128, 0.5);
     expect(Array.from(a)).toEqual(Array.from(b));
   });
   it("on the target's layer 1 attn c_proj at 50 %, Wanda's output error on calibration inputs is below magnitude's, per output and per layer", async () => {
     // this layer's inputs (the heads' outputs) differ in norm by 4.8× between features, so |W| alone misjudges weights
-    const model = targetModel(), cal = calibrationInputs(model, await trainTokens(256)).get("1.attn_c_proj")!;
-    const w = model.params.h[1]!.attn_c_proj.weight, e = (b: Float32Array) => relOutputError(cal.x, cal.T, 128, 128, w, b);
+    const model = targetModel();
+    const cal = calibrationInputs(model, await trainTokens(256)).get("1.attn_c_proj")!;
+    const w = model.params.h[1].attn_c_proj.weight;
+    const e = (b: Float32Array) => relOutputError(cal.x, cal.T, 128, 128, w, b);
     const wanda = e(applyMask(w, wandaMask(w, 128, 128, inputNorms(cal.x, cal.T, 128), 0.5)));
     expect(wanda).toBeLessThan(e(applyMask(w, perOutputMask(Float64Array.from(w, Math.abs), 128, 128, 0.5))));
     expect(wanda).toBeLessThan(e(applyMask(w, magnitudeMask(w, 0.5))));

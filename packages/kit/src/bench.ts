@@ -17,7 +17,10 @@ export function timeIt(fn: () => unknown, opts: { repeat?: number; warmup?: numb
   return median(times);
 }
 
-export async function timeItAsync(fn: () => Promise<unknown>, opts: { repeat?: number; warmup?: number } = {}): Promise<number> {
+export async function timeItAsync(
+  fn: () => Promise<unknown>,
+  opts: { repeat?: number; warmup?: number } = {},
+): Promise<number> {
   const repeat = opts.repeat ?? 5;
   for (let i = 0; i < (opts.warmup ?? 1); i++) await fn();
   const times: number[] = [];

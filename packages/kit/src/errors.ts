@@ -1,12 +1,5 @@
-// A mistake the user can fix: wrong lab id, bad flag, broken manifest. The CLI
-// prints its message on one line and exits with code 2, never a stack trace.
-// Anything else that is thrown is a bug in the course and keeps its stack.
-export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UserError";
-  }
-}
+// The error type a user can fix lives in @llm-labs/errors, below every package.
+export { UserError } from "@llm-labs/errors";
 
 // "tokenizer" -> "tokenizers": the closest known name by edit distance, if close.
 export function suggest(input: string, known: string[]): string | undefined {

@@ -5,7 +5,15 @@ export { LabManifest, Reading, Exercise, describeZodError } from "./manifest.ts"
 export { type Lab, discoverLabs, findLab, readLab } from "./labs.ts";
 export { NotImplemented } from "./exercise/not-implemented.ts";
 export { parseRegions, stubSource, regionBodies, type Region } from "./exercise/regions.ts";
-export { labRegions, writeStubbedCopy, startLab, resetLab, workspacePath, isStarted, type RegionAt } from "./exercise/workspace.ts";
+export {
+  labRegions,
+  writeStubbedCopy,
+  startLab,
+  resetLab,
+  workspacePath,
+  isStarted,
+  type RegionAt,
+} from "./exercise/workspace.ts";
 export { runLabTests, exerciseResults, type RunResult, type ExerciseResult } from "./exercise/run-tests.ts";
 export { makeLimit, verifyLab, type LabVerdict, type Limit, type RegionVerdict } from "./exercise/verify.ts";
 export { loadProgress, recordCheck } from "./exercise/progress.ts";
@@ -19,5 +27,12 @@ export { timeIt, timeItAsync, median, ratioLine } from "./bench.ts";
 export { selectLabs, teachingOrder, type Selection } from "./workshop/select.ts";
 export { writeHandout, HANDOUT_FILE, HandoutInfo, type HandoutResult } from "./workshop/handout.ts";
 export { findLeaks, type Leak } from "./workshop/leaks.ts";
-export { readHandoutInfo } from "./workshop/handout-mode.ts";
-export { ProgressReport, readProgressFile, summarize, roomReport, roomSvg, type Room } from "./workshop/summary.ts";
+export { handoutCourse, readHandoutInfo } from "./workshop/handout-mode.ts";
+export {
+  ProgressReport,
+  readProgressFile,
+  summarize,
+  roomReport,
+  roomSvg,
+  type Room,
+} from "./workshop/summary.ts";

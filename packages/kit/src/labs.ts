@@ -13,7 +13,10 @@ export interface Lab {
   packageName: string;
 }
 
-const PackageJson = z.object({ name: z.string(), lab: z.unknown().refine((v) => v !== undefined, 'no "lab" manifest object') });
+const PackageJson = z.object({
+  name: z.string(),
+  lab: z.unknown().refine((v) => v !== undefined, 'no "lab" manifest object'),
+});
 
 // Every folder under labs/ with a package.json is a lab; its manifest must
 // parse, or the course refuses to start and says which file is wrong.
@@ -39,9 +42,13 @@ export function readLab(dir: string, folder: string): Lab {
     throw new UserError(`${pkgPath} is not valid JSON: ${(e as Error).message}`);
   }
   const pkg = PackageJson.safeParse(raw);
-  if (!pkg.success) throw new UserError(`${pkgPath}: ${describeZodError(pkg.error)} (see docs/authoring-a-lab.md)`);
+  if (!pkg.success)
+    throw new UserError(`${pkgPath}: ${describeZodError(pkg.error)} (see docs/authoring-a-lab.md)`);
   const manifest = LabManifest.safeParse(pkg.data.lab);
-  if (!manifest.success) throw new UserError(`${pkgPath}: broken lab manifest: ${describeZodError(manifest.error).replaceAll(/(^|; )/g, "$1lab.")}`);
+  if (!manifest.success)
+    throw new UserError(
+      `${pkgPath}: broken lab manifest: ${describeZodError(manifest.error).replaceAll(/(^|; )/g, "$1lab.")}`,
+    );
   return { manifest: manifest.data, id: manifest.data.id, folder, dir, packageName: pkg.data.name };
 }
 
@@ -51,13 +58,19 @@ function checkCourse(labs: Lab[]): void {
   const orders = new Map<number, Lab>();
   for (const lab of labs) {
     const other = ids.get(lab.id) ?? orders.get(lab.manifest.order);
-    if (other) throw new UserError(`labs/${lab.folder} and labs/${other.folder} share an id or an order; each lab needs its own`);
+    if (other)
+      throw new UserError(
+        `labs/${lab.folder} and labs/${other.folder} share an id or an order; each lab needs its own`,
+      );
     ids.set(lab.id, lab);
     orders.set(lab.manifest.order, lab);
   }
   for (const lab of labs) {
     for (const p of lab.manifest.prerequisites) {
-      if (!ids.has(p)) throw new UserError(`labs/${lab.folder}/package.json: prerequisite "${p}" is not a lab id (known: ${[...ids.keys()].join(", ")})`);
+      if (!ids.has(p))
+        throw new UserError(
+          `labs/${lab.folder}/package.json: prerequisite "${p}" is not a lab id (known: ${[...ids.keys()].join(", ")})`,
+        );
     }
   }
 }
@@ -71,5 +84,7 @@ export function findLab(labs: Lab[], name: string): Lab {
   if (labs.length === 0) throw new UserError(`unknown lab "${name}": the course has no labs yet`);
   const ids = labs.map((l) => l.id);
   const guess = suggest(name, ids);
-  throw new UserError(`unknown lab "${name}"${guess ? `; did you mean "${guess}"?` : ""} (labs: ${ids.join(", ")})`);
+  throw new UserError(
+    `unknown lab "${name}"${guess ? `; did you mean "${guess}"?` : ""} (labs: ${ids.join(", ")})`,
+  );
 }

@@ -42,7 +42,12 @@ export const LabManifest = z
   .superRefine((m, ctx) => {
     const seen = new Set<string>();
     for (const [i, e] of m.exercises.entries()) {
-      if (seen.has(e.id)) ctx.addIssue({ code: "custom", path: ["exercises", i, "id"], message: `duplicate exercise id "${e.id}"` });
+      if (seen.has(e.id))
+        ctx.addIssue({
+          code: "custom",
+          path: ["exercises", i, "id"],
+          message: `duplicate exercise id "${e.id}"`,
+        });
       seen.add(e.id);
     }
   });
@@ -50,7 +55,5 @@ export type LabManifest = z.infer<typeof LabManifest>;
 
 // "exercises.2.hints: every exercise needs at least one hint"
 export function describeZodError(err: z.ZodError): string {
-  return err.issues
-    .map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`)
-    .join("; ");
+  return err.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
 }

@@ -23,20 +23,43 @@ describe("the course CLI", () => {
   });
 
   const mistakes: [string, string[], RegExp][] = [
-    ["an unknown lab", ["exercise", "start", "arithh"], /^error: unknown lab "arithh"; did you mean "arith"\? \(labs: arith, words\)$/],
-    ["an unknown subcommand", ["exercise", "begin", "arith"], /^error: unknown subcommand "begin"; usage: npm run exercise -- <start\|check\|watch\|hint\|reset\|status> <lab>$/],
+    [
+      "an unknown lab",
+      ["exercise", "start", "arithh"],
+      /^error: unknown lab "arithh"; did you mean "arith"\? \(labs: arith, words\)$/,
+    ],
+    [
+      "an unknown subcommand",
+      ["exercise", "begin", "arith"],
+      /^error: unknown subcommand "begin"; usage: npm run exercise -- <start\|check\|watch\|hint\|reset\|status> <lab>$/,
+    ],
     ["a missing subcommand", ["exercise"], /^error: missing subcommand; usage:/],
-    ["a missing lab", ["exercise", "check"], /^error: missing lab id; usage: npm run exercise -- check <lab> \(labs: arith, words\)$/],
-    ["an unknown flag", ["exercise", "status", "--jsn"], /^error: Unknown option '--jsn'; usage: npm run exercise -- status/],
+    [
+      "a missing lab",
+      ["exercise", "check"],
+      /^error: missing lab id; usage: npm run exercise -- check <lab> \(labs: arith, words\)$/,
+    ],
+    [
+      "an unknown flag",
+      ["exercise", "status", "--jsn"],
+      /^error: Unknown option '--jsn'; usage: npm run exercise -- status/,
+    ],
     ["an unknown command", ["frobnicate"], /^error: unknown command "frobnicate"; usage:/],
     ["a lab demo that is missing", ["lab", "arith"], /^error: lab arith has no src\/demo\.ts$/],
-    ["checking before starting", ["exercise", "check", "words"], /^error: words is not started yet; run: npm run exercise -- start words$/],
+    [
+      "checking before starting",
+      ["exercise", "check", "words"],
+      /^error: words is not started yet; run: npm run exercise -- start words$/,
+    ],
   ];
   // The messages are checked in-process (a process start costs half a second);
   // two real processes below prove how any UserError reaches the terminal.
   for (const [what, args, message] of mistakes) {
     it(`${what}: a UserError that says what is wrong`, async () => {
-      const err = await main(args, course).then(() => undefined, (e: unknown) => e);
+      const err = await main(args, course).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(UserError);
       expect(`error: ${(err as Error).message}`).toMatch(message);
     });
@@ -70,7 +93,11 @@ describe("the course CLI", () => {
     const ws = join(course.workspaceDir, "01-arith", "src");
     for (const [file, stub, code] of [
       ["arith.ts", 'throw new NotImplemented("arith/add");', "return a + b;"],
-      ["dot.ts", 'throw new NotImplemented("arith/dot");', "for (let i = 0; i < a.length; i++) s += a[i] * b[i];"],
+      [
+        "dot.ts",
+        'throw new NotImplemented("arith/dot");',
+        "for (let i = 0; i < a.length; i++) s += a[i] * b[i];",
+      ],
     ]) {
       writeFileSync(join(ws, file), readFileSync(join(ws, file), "utf8").replace(stub, code));
     }
@@ -80,7 +107,14 @@ describe("the course CLI", () => {
 
     const json = JSON.parse(runCli(course, ["exercise", "status", "--json", "--name", "ada"]).stdout);
     expect(json.name).toBe("ada");
-    expect(json.labs[0]).toMatchObject({ id: "arith", started: true, exercises: [{ id: "add", state: "pass", hintsShown: 2 }, { id: "dot", state: "pass" }] });
+    expect(json.labs[0]).toMatchObject({
+      id: "arith",
+      started: true,
+      exercises: [
+        { id: "add", state: "pass", hintsShown: 2 },
+        { id: "dot", state: "pass" },
+      ],
+    });
     expect(json.labs[1]).toMatchObject({ id: "words", started: false, checkedAt: null });
 
     expect(runCli(course, ["home"]).stdout).toMatch(/arith .* done/);

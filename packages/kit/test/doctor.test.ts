@@ -10,7 +10,10 @@ import { REPO_ROOT } from "../src/course.ts";
 // node_modules) made for the test, pointed at with --root.
 const DOCTOR = join(REPO_ROOT, "scripts", "doctor.mjs");
 const doctor = (args: string[]) => {
-  const r = spawnSync(process.execPath, [DOCTOR, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [DOCTOR, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, lines: r.stdout.trim().split("\n").slice(1), stderr: r.stderr };
 };
 
@@ -44,19 +47,33 @@ describe("npm run doctor", () => {
 
   it("without node_modules: names the fix", () => {
     // A fresh copy of this course before `npm install`: its own manifest and lockfile, nothing installed.
-    const fresh = machine({ "package.json": readFileSync(join(REPO_ROOT, "package.json"), "utf8"), "package-lock.json": readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8") });
+    const fresh = machine({
+      "package.json": readFileSync(join(REPO_ROOT, "package.json"), "utf8"),
+      "package-lock.json": readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8"),
+    });
     const r = doctor(["--root", fresh]);
     expect(r.code).toBe(1);
-    expect(r.lines.slice(0, 3)).toEqual([`✓ Node ${node} (the course needs >=20.19)`, "✗ node_modules is missing: run `npm install`", "· the other checks wait until `npm install` has run"]);
+    expect(r.lines.slice(0, 3)).toEqual([
+      `✓ Node ${node} (the course needs >=20.19)`,
+      "✗ node_modules is missing: run `npm install`",
+      "· the other checks wait until `npm install` has run",
+    ]);
     expect(r.lines.at(-1)).toMatch(/^1 problem: fix the ✗ lines above, then run `npm run doctor` again/);
   });
 
   it("on an old Node: says which version the course needs", () => {
-    const r = doctor(["--root", machine({ "package.json": { name: "x", engines: { node: ">=99.1" } }, "node_modules/.keep": "" })]);
-    expect(r.lines[0]).toBe(`✗ Node ${node} is too old for the course (it needs >=99.1): install a newer Node from https://nodejs.org/ (or \`nvm install 20\`), then run \`npm install\` again`);
+    const r = doctor([
+      "--root",
+      machine({ "package.json": { name: "x", engines: { node: ">=99.1" } }, "node_modules/.keep": "" }),
+    ]);
+    expect(r.lines[0]).toBe(
+      `✗ Node ${node} is too old for the course (it needs >=99.1): install a newer Node from https://nodejs.org/ (or \`nvm install 20\`), then run \`npm install\` again`,
+    );
     // Ranges as npm writes them: this Node satisfies both.
     for (const range of [`^${node.split(".")[0]}.0.0 || >=99`, `${node.split(".")[0]}.x`, `>=18 <99`]) {
-      expect(doctor(["--root", machine({ "package.json": { name: "x", engines: { node: range } } })]).lines[0]).toBe(`✓ Node ${node} (the course needs ${range})`);
+      expect(
+        doctor(["--root", machine({ "package.json": { name: "x", engines: { node: range } } })]).lines[0],
+      ).toBe(`✓ Node ${node} (the course needs ${range})`);
     }
   });
 
@@ -85,6 +102,8 @@ describe("npm run doctor", () => {
   it("a bad flag: one line, exit code 2", () => {
     const r = doctor(["--rot", "x"]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^error: Unknown option '--rot'.*; usage: npm run doctor \[-- --root <course folder>\] \[--quick\]$/);
+    expect(r.stderr.trim()).toMatch(
+      /^error: Unknown option '--rot'.*; usage: npm run doctor \[-- --root <course folder>\] \[--quick\]$/,
+    );
   });
 });

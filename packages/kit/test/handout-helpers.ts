@@ -8,7 +8,11 @@ import type { Lab } from "../src/labs.ts";
 // and whose @llm-labs/* packages are links to the handout's folders, so that
 // every import of a lab resolves inside the handout (a link to the course's
 // @llm-labs would quietly test the reference solution instead).
-export function linkNodeModules(courseRoot: string, handout: string, workspaces: Record<string, string>): void {
+export function linkNodeModules(
+  courseRoot: string,
+  handout: string,
+  workspaces: Record<string, string>,
+): void {
   const from = join(courseRoot, "node_modules");
   const to = join(handout, "node_modules");
   mkdirSync(join(to, "@llm-labs"), { recursive: true });
@@ -17,7 +21,10 @@ export function linkNodeModules(courseRoot: string, handout: string, workspaces:
     symlinkSync(join(from, name), join(to, name));
   }
   for (const [pkg, dir] of Object.entries(workspaces)) {
-    symlinkSync(relative(join(to, "@llm-labs"), join(handout, dir)), join(to, "@llm-labs", pkg.replace("@llm-labs/", "")));
+    symlinkSync(
+      relative(join(to, "@llm-labs"), join(handout, dir)),
+      join(to, "@llm-labs", pkg.replace("@llm-labs/", "")),
+    );
   }
 }
 

@@ -21,7 +21,12 @@ export function fixtureCourse(name: "good" | "weak", tag: string): Course {
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   made.add(scratch);
-  return { ...defaultCourse(), labsDir: join(FIXTURES, name, "labs"), workspaceDir: join(scratch, "workspace"), scratchDir: join(scratch, "scratch") };
+  return {
+    ...defaultCourse(),
+    labsDir: join(FIXTURES, name, "labs"),
+    workspaceDir: join(scratch, "workspace"),
+    scratchDir: join(scratch, "scratch"),
+  };
 }
 
 export function runCli(course: Course, args: string[]): { code: number; stdout: string; stderr: string } {
@@ -30,14 +35,23 @@ export function runCli(course: Course, args: string[]): { code: number; stdout: 
   const r = spawnSync(process.execPath, [tsx, main, ...args], {
     cwd: REPO_ROOT,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", LLM_LABS_LABS_DIR: course.labsDir, LLM_LABS_WORKSPACE_DIR: course.workspaceDir, LLM_LABS_SCRATCH_DIR: course.scratchDir },
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      LLM_LABS_LABS_DIR: course.labsDir,
+      LLM_LABS_WORKSPACE_DIR: course.workspaceDir,
+      LLM_LABS_SCRATCH_DIR: course.scratchDir,
+    },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 // The CLI in this process, its console.log captured: faster than runCli when a
 // test only needs what it prints or the error it throws.
-export async function mainInProcess(course: Course, args: string[]): Promise<{ code?: number; out: string; err?: unknown }> {
+export async function mainInProcess(
+  course: Course,
+  args: string[],
+): Promise<{ code?: number; out: string; err?: unknown }> {
   const lines: string[] = [];
   const spy = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
   try {

@@ -21,7 +21,9 @@ describe("lab discovery", () => {
   });
 
   it("names the labs and suggests the closest on a typo", () => {
-    expect(() => findLab(labs, "word")).toThrow('unknown lab "word"; did you mean "words"? (labs: arith, words)');
+    expect(() => findLab(labs, "word")).toThrow(
+      'unknown lab "word"; did you mean "words"? (labs: arith, words)',
+    );
     expect(() => findLab(labs, "zzzzzzzz")).toThrow('unknown lab "zzzzzzzz" (labs: arith, words)');
     expect(() => findLab([], "x")).toThrow("the course has no labs yet");
   });
@@ -34,9 +36,16 @@ describe("lab discovery", () => {
   it("refuses a broken manifest with the file and the field", () => {
     const dir = join(course.scratchDir, "broken-labs");
     mkdirSync(join(dir, "01-broken"), { recursive: true });
-    writeFileSync(join(dir, "01-broken", "package.json"), JSON.stringify({ name: "x", lab: { id: "broken" } }));
-    expect(() => discoverLabs({ ...course, labsDir: dir })).toThrow(/01-broken\/package\.json: broken lab manifest: lab\.title/);
+    writeFileSync(
+      join(dir, "01-broken", "package.json"),
+      JSON.stringify({ name: "x", lab: { id: "broken" } }),
+    );
+    expect(() => discoverLabs({ ...course, labsDir: dir })).toThrow(
+      /01-broken\/package\.json: broken lab manifest: lab\.title/,
+    );
     writeFileSync(join(dir, "01-broken", "package.json"), "{ not json");
-    expect(() => discoverLabs({ ...course, labsDir: dir })).toThrow(/01-broken\/package\.json is not valid JSON/);
+    expect(() => discoverLabs({ ...course, labsDir: dir })).toThrow(
+      /01-broken\/package\.json is not valid JSON/,
+    );
   });
 });

@@ -30,8 +30,10 @@ describe("regions", () => {
   it("stubs every region: markers and hints stay, the code goes, the import is added", () => {
     const out = stubSource(SOURCE, "f.ts", "lab");
     expect(out.split("\n")[0]).toBe(NOT_IMPLEMENTED_IMPORT);
-    expect(out).toContain("  // #region exercise double\n  // hint: twice x\n  throw new NotImplemented(\"lab/double\");\n  // #endregion");
-    expect(out).toContain("    throw new NotImplemented(\"lab/greet\");");
+    expect(out).toContain(
+      '  // #region exercise double\n  // hint: twice x\n  throw new NotImplemented("lab/double");\n  // #endregion',
+    );
+    expect(out).toContain('    throw new NotImplemented("lab/greet");');
     expect(out).not.toContain("x * 2");
     expect(out).not.toContain("'hi'");
   });
@@ -43,13 +45,22 @@ describe("regions", () => {
   });
 
   it("gives the reference bodies without hints", () => {
-    expect(regionBodies(SOURCE, "f.ts")[0]).toEqual({ id: "double", body: "  const y = x * 2;\n  return y;" });
+    expect(regionBodies(SOURCE, "f.ts")[0]).toEqual({
+      id: "double",
+      body: "  const y = x * 2;\n  return y;",
+    });
   });
 
   it("rejects unclosed, nested and malformed regions with the file and line", () => {
-    expect(() => parseRegions("// #region exercise a\nx", "a.ts")).toThrow(/a\.ts:1: region "a" has no "\/\/ #endregion"/);
-    expect(() => parseRegions("// #region exercise a\n// #region exercise b\n// #endregion", "a.ts")).toThrow(/a\.ts:2: region "b" starts inside region "a"/);
+    expect(() => parseRegions("// #region exercise a\nx", "a.ts")).toThrow(
+      /a\.ts:1: region "a" has no "\/\/ #endregion"/,
+    );
+    expect(() => parseRegions("// #region exercise a\n// #region exercise b\n// #endregion", "a.ts")).toThrow(
+      /a\.ts:2: region "b" starts inside region "a"/,
+    );
     expect(() => parseRegions("// #region exercise Bad_Id", "a.ts")).toThrow(UserError);
-    expect(() => parseRegions("// #region exercise Bad_Id", "a.ts")).toThrow(/a\.ts:1: malformed region marker/);
+    expect(() => parseRegions("// #region exercise Bad_Id", "a.ts")).toThrow(
+      /a\.ts:1: malformed region marker/,
+    );
   });
 });

@@ -16,8 +16,18 @@ describe("grouping test results by exercise", () => {
         tests: [
           { ancestors: ["exercise: a"], name: "one", status: "passed" as const },
           { ancestors: ["exercise: a", "inner"], name: "two", status: "passed" as const },
-          { ancestors: ["exercise: b"], name: "three", status: "failed" as const, message: "NotImplemented: exercise t/b is not implemented yet" },
-          { ancestors: ["exercise: c"], name: "four", status: "failed" as const, message: "AssertionError: expected 1 to be 2" },
+          {
+            ancestors: ["exercise: b"],
+            name: "three",
+            status: "failed" as const,
+            message: "NotImplemented: exercise t/b is not implemented yet",
+          },
+          {
+            ancestors: ["exercise: c"],
+            name: "four",
+            status: "failed" as const,
+            message: "AssertionError: expected 1 to be 2",
+          },
           { ancestors: ["other"], name: "five", status: "passed" as const },
         ],
       },
@@ -45,7 +55,10 @@ describe("grouping test results by exercise", () => {
   });
 
   it("a file that cannot load fails every exercise, with its error", () => {
-    const broken = parseReport({ files: [{ file: "/lab/test/y.test.ts", loadError: "SyntaxError: Unexpected token", tests: [] }] }, "/lab");
+    const broken = parseReport(
+      { files: [{ file: "/lab/test/y.test.ts", loadError: "SyntaxError: Unexpected token", tests: [] }] },
+      "/lab",
+    );
     expect(broken.failed).toBe(1);
     const r = exerciseResults(lab, broken);
     expect(r.every((x) => x.state === "fail")).toBe(true);
@@ -59,20 +72,52 @@ describe("a test that expects an error and meets a stub", () => {
   const stubbed = {
     name: "AssertionError",
     message: "expected error to be instance of UserError",
-    actual: 'NotImplemented {\n  "message": "exercise t/b is not implemented yet: open the file, find \\"#region exercise\\", and write it",\n}',
+    actual:
+      'NotImplemented {\n  "message": "exercise t/b is not implemented yet: open the file, find \\"#region exercise\\", and write it",\n}',
   };
 
   it("keeps the stub's words, so the exercise reads as not written yet", () => {
     const message = errorText(stubbed);
     expect(message).toContain("exercise t/b is not implemented yet");
-    const run = parseReport({ files: [{ file: "/lab/test/x.test.ts", tests: [{ ancestors: ["exercise: b"], name: "bad input", status: "failed" as const, message }] }] }, "/lab");
+    const run = parseReport(
+      {
+        files: [
+          {
+            file: "/lab/test/x.test.ts",
+            tests: [{ ancestors: ["exercise: b"], name: "bad input", status: "failed" as const, message }],
+          },
+        ],
+      },
+      "/lab",
+    );
     expect(exerciseResults(lab, run).find((r) => r.id === "b")!.state).toBe("todo");
   });
 
   it("leaves other assertion errors as they are", () => {
-    const wrong = { name: "AssertionError", message: "expected error to be instance of UserError", actual: "RangeError {}" };
+    const wrong = {
+      name: "AssertionError",
+      message: "expected error to be instance of UserError",
+      actual: "RangeError {}",
+    };
     expect(errorText(wrong)).not.toContain("threw");
-    const run = parseReport({ files: [{ file: "/lab/test/x.test.ts", tests: [{ ancestors: ["exercise: b"], name: "bad input", status: "failed" as const, message: errorText(wrong) }] }] }, "/lab");
+    const run = parseReport(
+      {
+        files: [
+          {
+            file: "/lab/test/x.test.ts",
+            tests: [
+              {
+                ancestors: ["exercise: b"],
+                name: "bad input",
+                status: "failed" as const,
+                message: errorText(wrong),
+              },
+            ],
+          },
+        ],
+      },
+      "/lab",
+    );
     expect(exerciseResults(lab, run).find((r) => r.id === "b")!.state).toBe("fail");
   });
 });

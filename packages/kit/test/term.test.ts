@@ -6,13 +6,25 @@ import { svgBarChart, svgHeatmap, svgLinePlot, ticks } from "../src/svg/plot.ts"
 
 describe("terminal helpers", () => {
   it("tables pad to the widest cell and right-align numbers", () => {
-    expect(table(["name", "n"], [["a", 5], ["bbb", 12]])).toBe(["name   n", "────  ──", "a      5", "bbb   12"].join("\n"));
+    expect(
+      table(
+        ["name", "n"],
+        [
+          ["a", 5],
+          ["bbb", 12],
+        ],
+      ),
+    ).toBe(["name   n", "────  ──", "a      5", "bbb   12"].join("\n"));
   });
 
   it("counts a Chinese character as two columns", () => {
     expect(displayWidth("词表")).toBe(4);
     expect(displayWidth("ab")).toBe(2);
-    expect(table(["w"], [["词"], ["abc"]]).split("\n").map(displayWidth)).toEqual([1, 3, 2, 3]);
+    expect(
+      table(["w"], [["词"], ["abc"]])
+        .split("\n")
+        .map(displayWidth),
+    ).toEqual([1, 3, 2, 3]);
   });
 
   it("sparklines map the minimum to the lowest block and the maximum to the highest", () => {
@@ -21,18 +33,36 @@ describe("terminal helpers", () => {
   });
 
   it("bar charts scale to the largest value and print the number", () => {
-    const lines = barChart([{ label: "a", value: 10 }, { label: "bb", value: 5 }], { width: 10 }).split("\n");
+    const lines = barChart(
+      [
+        { label: "a", value: 10 },
+        { label: "bb", value: 5 },
+      ],
+      { width: 10 },
+    ).split("\n");
     expect(lines[0]).toBe("a  │██████████ 10");
     expect(lines[1]).toBe("bb │█████ 5");
   });
 
   it("heatmaps shade the largest cell darkest", () => {
-    const out = heatmap([[0, 1], [1, 0]], { rowLabels: ["x", "y"] });
+    const out = heatmap(
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      { rowLabels: ["x", "y"] },
+    );
     expect(out.split("\n")[0]).toBe("x │  ██│");
   });
 
   it("formats numbers for people", () => {
-    expect([formatNumber(3), formatNumber(3.14159), formatNumber(0.5), formatNumber(1234.56), formatNumber(1e-5)]).toEqual(["3", "3.14", "0.500", "1234.6", "1.00e-5"]);
+    expect([
+      formatNumber(3),
+      formatNumber(3.14159),
+      formatNumber(0.5),
+      formatNumber(1234.56),
+      formatNumber(1e-5),
+    ]).toEqual(["3", "3.14", "0.500", "1234.6", "1.00e-5"]);
   });
 });
 
@@ -43,23 +73,84 @@ describe("SVG plots", () => {
   });
 
   it("a line plot has one path per series, a legend, and escapes text", () => {
-    const svg = svgLinePlot({ title: "loss <train>", xLabel: "step", yLabel: "loss", series: [{ name: "a", points: [[0, 1], [1, 0.5]] }, { name: "b", points: [[0, 2], [1, 1]] }] });
-    expect(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"")).toBe(true);
+    const svg = svgLinePlot({
+      title: "loss <train>",
+      xLabel: "step",
+      yLabel: "loss",
+      series: [
+        {
+          name: "a",
+          points: [
+            [0, 1],
+            [1, 0.5],
+          ],
+        },
+        {
+          name: "b",
+          points: [
+            [0, 2],
+            [1, 1],
+          ],
+        },
+      ],
+    });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<path /g)).toHaveLength(2);
     expect(svg).toContain("loss &lt;train&gt;");
-    expect(svg).toBe(svgLinePlot({ title: "loss <train>", xLabel: "step", yLabel: "loss", series: [{ name: "a", points: [[0, 1], [1, 0.5]] }, { name: "b", points: [[0, 2], [1, 1]] }] }));
+    expect(svg).toBe(
+      svgLinePlot({
+        title: "loss <train>",
+        xLabel: "step",
+        yLabel: "loss",
+        series: [
+          {
+            name: "a",
+            points: [
+              [0, 1],
+              [1, 0.5],
+            ],
+          },
+          {
+            name: "b",
+            points: [
+              [0, 2],
+              [1, 1],
+            ],
+          },
+        ],
+      }),
+    );
   });
 
   it("a bar chart has one bar per value and the tallest bar reaches the top margin", () => {
-    const svg = svgBarChart({ title: "t", yLabel: "y", bars: [{ label: "a", value: 1 }, { label: "b", value: 4 }] });
-    const heights = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/g)].map((m) => Number(m[2]));
+    const svg = svgBarChart({
+      title: "t",
+      yLabel: "y",
+      bars: [
+        { label: "a", value: 1 },
+        { label: "b", value: 4 },
+      ],
+    });
+    const heights = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/g)].map(
+      (m) => Number(m[2]),
+    );
     expect(heights).toHaveLength(2);
     expect(heights[1] / heights[0]).toBeCloseTo(4, 1);
-    expect(() => svgBarChart({ title: "empty", yLabel: "y", bars: [] })).toThrow('svgBarChart "empty": no bars to plot');
+    expect(() => svgBarChart({ title: "empty", yLabel: "y", bars: [] })).toThrow(
+      'svgBarChart "empty": no bars to plot',
+    );
   });
 
   it("a heatmap draws one cell per entry", () => {
-    expect(svgHeatmap({ title: "h", matrix: [[1, 2, 3], [4, 5, 6]] }).match(/<rect x="[\d.]+" y="[\d.]+" width/g)).toHaveLength(6);
+    expect(
+      svgHeatmap({
+        title: "h",
+        matrix: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      }).match(/<rect x="[\d.]+" y="[\d.]+" width/g),
+    ).toHaveLength(6);
   });
 });
 

@@ -33,7 +33,10 @@ describe("the exercise verifier", () => {
     // cube calls square before its own region, so with both stubbed its test
     // fails on square's stub: that proves nothing about cube, and cube is
     // proven again with its region stubbed alone.
-    expect(v.regions.find((r) => r.exercise === "cube")!).toMatchObject({ caught: true, detail: "1 of 1 tests fail" });
+    expect(v.regions.find((r) => r.exercise === "cube")!).toMatchObject({
+      caught: true,
+      detail: "1 of 1 tests fail",
+    });
     expect(v.regions.find((r) => r.exercise === "cube")!.batched).toBeUndefined();
   });
 

@@ -34,7 +34,12 @@ function allFiles(dir: string): string[] {
 // code between the markers of every stubbed region (hints aside), compared
 // line by line with surrounding whitespace ignored, is in no file.
 function expectNoSolution(labs: Lab[], dir: string): number {
-  const squash = (s: string) => s.split("\n").map((l) => l.trim()).filter(Boolean).join("\n");
+  const squash = (s: string) =>
+    s
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join("\n");
   const files = allFiles(dir)
     .filter((f) => !/\.(safetensors|onnx)$/.test(f))
     .map((f) => ({ f, text: `\n${squash(readFileSync(f, "utf8"))}\n` }));
@@ -45,7 +50,8 @@ function expectNoSolution(labs: Lab[], dir: string): number {
         const body = squash(b.body);
         expect(body.length, `${lab.id}/${b.id} has a body`).toBeGreaterThan(0);
         bodies++;
-        for (const { f, text } of files) expect(text.includes(`\n${body}\n`), `${lab.id}/${b.id} is in ${relative(dir, f)}`).toBe(false);
+        for (const { f, text } of files)
+          expect(text.includes(`\n${body}\n`), `${lab.id}/${b.id} is in ${relative(dir, f)}`).toBe(false);
       }
     }
   }
@@ -70,12 +76,36 @@ describe("workshop handout of the fixture labs, end to end", () => {
     expect(existsSync(join(out, "labs/01-arith/test/arith.test.ts"))).toBe(true);
     expect(existsSync(join(course.labsDir, "01-arith/INSTRUCTOR.md"))).toBe(true);
     expect(existsSync(join(out, "labs/01-arith/INSTRUCTOR.md"))).toBe(false);
-    expect(JSON.parse(readFileSync(join(out, "handout.json"), "utf8"))).toEqual({ handout: 1, labs: ["arith", "words"], dependencies: [] });
-    expect(readFileSync(join(out, "HOW-TO-CHECK.md"), "utf8")).toContain("| Words (a fixture lab) | labs/02-words/README.md | labs/02-words/src/ | `npm run exercise -- check words` |");
-    for (const f of ["package.json", "package-lock.json", ".npmrc", "tsconfig.base.json", "scripts/doctor.mjs", "packages/kit/vitest.exercise.config.ts"]) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(Object.keys(JSON.parse(readFileSync(join(out, "package.json"), "utf8")).scripts).sort()).toEqual(["doctor", "exercise", "lab", "start", "test", "typecheck", "workshop"]);
+    expect(JSON.parse(readFileSync(join(out, "handout.json"), "utf8"))).toEqual({
+      handout: 1,
+      labs: ["arith", "words"],
+      dependencies: [],
+    });
+    expect(readFileSync(join(out, "HOW-TO-CHECK.md"), "utf8")).toContain(
+      "| Words (a fixture lab) | labs/02-words/README.md | labs/02-words/src/ | `npm run exercise -- check words` |",
+    );
+    for (const f of [
+      "package.json",
+      "package-lock.json",
+      ".npmrc",
+      "tsconfig.base.json",
+      "scripts/doctor.mjs",
+      "packages/kit/vitest.exercise.config.ts",
+    ])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(join(out, "package.json"), "utf8")).scripts).sort()).toEqual([
+      "doctor",
+      "exercise",
+      "lab",
+      "start",
+      "test",
+      "typecheck",
+      "workshop",
+    ]);
     // The fixture's tsconfig reached the course's base config; the copy reaches the handout's.
-    expect(JSON.parse(readFileSync(join(out, "labs/01-arith/tsconfig.json"), "utf8")).extends).toBe("../../tsconfig.base.json");
+    expect(JSON.parse(readFileSync(join(out, "labs/01-arith/tsconfig.json"), "utf8")).extends).toBe(
+      "../../tsconfig.base.json",
+    );
   });
 
   it("holds no reference body of any stubbed region", () => {
@@ -84,21 +114,38 @@ describe("workshop handout of the fixture labs, end to end", () => {
   });
 
   it("fails its checks until the exercises are written, then passes", async () => {
-    linkNodeModules(REPO_ROOT, out, { "@llm-labs/kit": "packages/kit" });
+    linkNodeModules(REPO_ROOT, out, {
+      "@llm-labs/kit": "packages/kit",
+      "@llm-labs/errors": "packages/errors",
+    });
     // As a learner runs it: a process started inside the handout, nothing pointing back at the course.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LLM_LABS_")));
-    const first = spawnSync(process.execPath, [join(out, "node_modules/tsx/dist/cli.mjs"), join(out, "packages/kit/src/cli/main.ts"), "exercise", "check", "arith"], {
-      cwd: out,
-      encoding: "utf8",
-      env: { ...env, NO_COLOR: "1" },
-    });
+    const first = spawnSync(
+      process.execPath,
+      [
+        join(out, "node_modules/tsx/dist/cli.mjs"),
+        join(out, "packages/kit/src/cli/main.ts"),
+        "exercise",
+        "check",
+        "arith",
+      ],
+      {
+        cwd: out,
+        encoding: "utf8",
+        env: { ...env, NO_COLOR: "1" },
+      },
+    );
     expect(first.stderr).toBe("");
     expect(first.status).toBe(1);
     expect(first.stdout).toMatch(/· add .* 0\/1 tests\s+not written yet/);
     expect(first.stdout).toContain("0/2 exercises passing");
     expect(first.stdout).toContain("Next: Add two numbers, in labs/01-arith/src/arith.ts");
     // The starter builds: the stubs typecheck against the handout's own kit.
-    const tsc = spawnSync(process.execPath, [join(out, "node_modules/typescript/bin/tsc"), "-p", join(out, "labs/01-arith/tsconfig.json")], { cwd: out, encoding: "utf8" });
+    const tsc = spawnSync(
+      process.execPath,
+      [join(out, "node_modules/typescript/bin/tsc"), "-p", join(out, "labs/01-arith/tsconfig.json")],
+      { cwd: out, encoding: "utf8" },
+    );
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
 
@@ -118,8 +165,13 @@ describe("workshop handout of the fixture labs, end to end", () => {
     expect(solvedWords.code).toBe(0);
 
     // What the learner hands in at the end is a progress file the summary reads.
-    const status = ProgressReport.parse(JSON.parse((await mainInProcess(inHandout(), ["exercise", "status", "--json", "--name", "ada"])).out));
-    expect(status.labs.map((l) => [l.id, l.exercises.map((e) => e.state).join(",")])).toEqual([["arith", "pass,pass"], ["words", "pass"]]);
+    const status = ProgressReport.parse(
+      JSON.parse((await mainInProcess(inHandout(), ["exercise", "status", "--json", "--name", "ada"])).out),
+    );
+    expect(status.labs.map((l) => [l.id, l.exercises.map((e) => e.state).join(",")])).toEqual([
+      ["arith", "pass,pass"],
+      ["words", "pass"],
+    ]);
   });
 
   it("start points at the files in place; reset backs the learner's code up first", async () => {
@@ -137,9 +189,19 @@ describe("workshop handout of the fixture labs, end to end", () => {
     const solved = readFileSync(join(out, "labs/01-arith/src/arith.ts"), "utf8");
     const again = await mainInProcess(course, ["workshop", "handout", "--labs", "words", "--out", out]);
     expect(again.err).toBeInstanceOf(UserError);
-    expect((again.err as Error).message).toMatch(/handout already exists and is not empty; choose another folder, or add --force/);
+    expect((again.err as Error).message).toMatch(
+      /handout already exists and is not empty; choose another folder, or add --force/,
+    );
     expect(readFileSync(join(out, "labs/01-arith/src/arith.ts"), "utf8")).toBe(solved);
-    const forced = await mainInProcess(course, ["workshop", "handout", "--labs", "words", "--out", out, "--force"]);
+    const forced = await mainInProcess(course, [
+      "workshop",
+      "handout",
+      "--labs",
+      "words",
+      "--out",
+      out,
+      "--force",
+    ]);
     const backup = /Moved the old .* aside to (\S+)\/ \(nothing was deleted\)/.exec(forced.out)![1];
     expect(readFileSync(join(process.cwd(), backup, "labs/01-arith/src/arith.ts"), "utf8")).toBe(solved);
     expect(readFileSync(join(out, "labs/01-arith/src/arith.ts"), "utf8")).toContain("NotImplemented");
@@ -162,7 +224,7 @@ describe("workshop handout of real labs", () => {
 
   it("leaves out every solution, teacher note and benchmark", () => {
     const r = writeHandout(course, labs, { labs, added: [] }, out);
-    expect(r.packages.sort()).toEqual(["kit", "model", "onnx", "tensor"]);
+    expect(r.packages.sort()).toEqual(["errors", "kit", "model", "onnx", "tensor"]);
     const regions = labs.reduce((n, l) => n + labRegions(l).length, 0);
     expect(r.regions).toBe(regions);
     expect(expectNoSolution(labs, out)).toBe(regions);
@@ -174,7 +236,18 @@ describe("workshop handout of real labs", () => {
     }
     // Only the handout's workspaces stay in its lockfile.
     const lock = JSON.parse(readFileSync(join(out, "package-lock.json"), "utf8")).packages;
-    expect(Object.keys(lock).filter((k) => /^(labs|packages)\/[^/]+$/.test(k)).sort()).toEqual(["labs/01-tokenizers", "labs/02-attention-kv-cache", "packages/kit", "packages/model", "packages/onnx", "packages/tensor"]);
+    expect(
+      Object.keys(lock)
+        .filter((k) => /^(labs|packages)\/[^/]+$/.test(k))
+        .sort(),
+    ).toEqual([
+      "labs/01-tokenizers",
+      "labs/02-attention-kv-cache",
+      "packages/errors",
+      "packages/kit",
+      "packages/model",
+      "packages/onnx",
+      "packages/tensor",
+    ]);
   });
 });
-

@@ -12,10 +12,14 @@ import { FIXTURES, fixtureCourse } from "./helpers.ts";
 // started. Barbara's file was saved without `npm run -s`, so npm's own lines
 // come first, as they would on a real laptop.
 const ROOM = join(FIXTURES, "room");
-const files = readdirSync(ROOM).sort().map((f) => join(ROOM, f));
+const files = readdirSync(ROOM)
+  .sort()
+  .map((f) => join(ROOM, f));
 const course = fixtureCourse("good", "summary");
 const svgCourse = fixtureCourse("good", "summary-svg");
-afterAll(() => [course, svgCourse].forEach((c) => rmSync(dirname(c.scratchDir), { recursive: true, force: true })));
+afterAll(() =>
+  [course, svgCourse].forEach((c) => rmSync(dirname(c.scratchDir), { recursive: true, force: true })),
+);
 
 async function run(args: string[]): Promise<{ code?: number; out: string; err?: unknown }> {
   const lines: string[] = [];
@@ -35,7 +39,13 @@ describe("workshop summary", () => {
 
   it("reads the five progress files of the fixture room", () => {
     expect(files).toHaveLength(5);
-    expect(files.map(readProgressFile).map((r) => r.name)).toEqual(["Ada", "Barbara", "Edsger", "Grace", "Linus"]);
+    expect(files.map(readProgressFile).map((r) => r.name)).toEqual([
+      "Ada",
+      "Barbara",
+      "Edsger",
+      "Grace",
+      "Linus",
+    ]);
   });
 
   it("prints who is stuck where", async () => {
@@ -52,7 +62,9 @@ describe("workshop summary", () => {
       ["Linus", "attention-kv-cache", "1/9", "scaled-dot-product (failing)", "0"],
     ]);
     // Four learners began attention-kv-cache (Edsger did not); two fail multi-head.
-    expect(r.out).toContain("Fails most: attention-kv-cache/multi-head, failing for 2 of the 4 learners who started attention-kv-cache (2 stuck there).");
+    expect(r.out).toContain(
+      "Fails most: attention-kv-cache/multi-head, failing for 2 of the 4 learners who started attention-kv-cache (2 stuck there).",
+    );
     expect(r.out).toMatch(/attention-kv-cache\/multi-head\s+│█{30} 2\n/);
     expect(r.out).toMatch(/attention-kv-cache\/scaled-dot-product\s+│█{15} 1\n/);
     expect(r.out).toMatch(/attention-kv-cache\/causal-mask\s+│ 0\n/);
@@ -60,7 +72,10 @@ describe("workshop summary", () => {
 
   it("narrows to one lab, and draws the same counts as SVG", () => {
     const room = summarize(files.map(readProgressFile), { lab: "speculative-decoding" });
-    expect(room.learners.find((l) => l.name === "Ada")).toMatchObject({ lab: "speculative-decoding", begun: false });
+    expect(room.learners.find((l) => l.name === "Ada")).toMatchObject({
+      lab: "speculative-decoding",
+      begun: false,
+    });
     expect(room.failsMost).toMatchObject({ exercise: "residual-distribution", fail: 1, started: 1 });
     const svg = roomSvg(summarize(files.map(readProgressFile)), "room");
     // 15 exercises, 3 of them failing for someone: 3 bars, 15 labels.
@@ -83,12 +98,20 @@ describe("workshop summary", () => {
   });
 
   it("says so when no one has checked anything yet", () => {
-    expect(roomReport(summarize([readProgressFile(join(ROOM, "edsger.json"))]), 1)).toContain("No one has checked a lab yet (1 progress file).");
+    expect(roomReport(summarize([readProgressFile(join(ROOM, "edsger.json"))]), 1)).toContain(
+      "No one has checked a lab yet (1 progress file).",
+    );
   });
 
   const bad: [string, RegExp][] = [
-    ["truncated.json", /^room-bad\/truncated\.json is not valid JSON \(.*\); it should be the output of: npm run -s exercise -- status --json$/],
-    ["wrong-shape.json", /^room-bad\/wrong-shape\.json is not a progress file: labs\.0\.exercises\.0\.state: Invalid option/],
+    [
+      "truncated.json",
+      /^room-bad\/truncated\.json is not valid JSON \(.*\); it should be the output of: npm run -s exercise -- status --json$/,
+    ],
+    [
+      "wrong-shape.json",
+      /^room-bad\/wrong-shape\.json is not a progress file: labs\.0\.exercises\.0\.state: Invalid option/,
+    ],
     ["empty.json", /^room-bad\/empty\.json is empty; the learner should save it again with/],
     ["missing.json", /^room-bad\/missing\.json: no such file$/],
   ];
@@ -109,19 +132,29 @@ describe("workshop summary", () => {
   it("reads what `exercise status --json` prints", async () => {
     const r = await run(["exercise", "status", "--json", "--name", "ada"]);
     const report = ProgressReport.parse(JSON.parse(r.out));
-    expect(report).toMatchObject({ name: "ada", labs: [{ id: "arith", started: false, checkedAt: null }, { id: "words" }] });
+    expect(report).toMatchObject({
+      name: "ada",
+      labs: [{ id: "arith", started: false, checkedAt: null }, { id: "words" }],
+    });
     expect(summarize([report]).learners[0]).toMatchObject({ name: "ada", begun: false });
   });
 
   it("refuses an unknown --lab with the labs it knows", async () => {
     const r = await run(["workshop", "summary", ...files, "--lab", "attention-kv-cach"]);
-    expect((r.err as Error).message).toBe('no progress file mentions lab "attention-kv-cach"; did you mean "attention-kv-cache"? (labs in these files: attention-kv-cache, speculative-decoding)');
+    expect((r.err as Error).message).toBe(
+      'no progress file mentions lab "attention-kv-cach"; did you mean "attention-kv-cache"? (labs in these files: attention-kv-cache, speculative-decoding)',
+    );
   });
 
   it("the SVG it writes with --svg is the one roomSvg draws", async () => {
     const out = join(svgCourse.scratchDir, "room.svg");
     const r = await run(["workshop", "summary", ...files, "--svg", out]);
     expect(r.code).toBe(0);
-    expect(readFileSync(out, "utf8")).toBe(roomSvg(summarize(files.map(readProgressFile)), "Learners whose code fails each exercise (5 in the room)"));
+    expect(readFileSync(out, "utf8")).toBe(
+      roomSvg(
+        summarize(files.map(readProgressFile)),
+        "Learners whose code fails each exercise (5 in the room)",
+      ),
+    );
   });
 });

@@ -23,7 +23,10 @@ describe("the learner's workspace", () => {
   });
 
   it("start twice leaves the learner's edits alone", () => {
-    const mine = readFileSync(join(ws, "src/arith.ts"), "utf8").replace('throw new NotImplemented("arith/add");', "return a + b; // mine");
+    const mine = readFileSync(join(ws, "src/arith.ts"), "utf8").replace(
+      'throw new NotImplemented("arith/add");',
+      "return a + b; // mine",
+    );
     writeFileSync(join(ws, "src/arith.ts"), mine);
     expect(startLab(course, arith).written).toBe(false);
     expect(readFileSync(join(ws, "src/arith.ts"), "utf8")).toBe(mine);
@@ -36,7 +39,13 @@ describe("the learner's workspace", () => {
       ["dot", "todo"], // still the stub
     ]);
     // A wrong answer is "fail", not "todo".
-    writeFileSync(join(ws, "src/dot.ts"), readFileSync(join(ws, "src/dot.ts"), "utf8").replace('throw new NotImplemented("arith/dot");', "s = 42;"));
+    writeFileSync(
+      join(ws, "src/dot.ts"),
+      readFileSync(join(ws, "src/dot.ts"), "utf8").replace(
+        'throw new NotImplemented("arith/dot");',
+        "s = 42;",
+      ),
+    );
     const again = exerciseResults(arith, await runLabTests(course, arith, { srcDir: join(ws, "src") }));
     expect(again.find((r) => r.id === "dot")).toMatchObject({ state: "fail" });
     expect(again.find((r) => r.id === "dot")!.firstFailure).toMatch(/expected 42 to be 11/);
@@ -54,10 +63,32 @@ describe("the learner's workspace", () => {
   });
 
   it("checks regions against the manifest both ways", () => {
-    expect(labRegions(arith).map((r) => `${r.id}@${r.file}:${r.start + 1}`)).toEqual(["add@src/arith.ts:2", "dot@src/dot.ts:5"]);
-    const noRegion = { ...arith, manifest: { ...arith.manifest, exercises: [...arith.manifest.exercises, { id: "sub", title: "Subtract", file: "src/arith.ts", hints: ["a - b"] }] } };
-    expect(() => labRegions(noRegion)).toThrow(/exercise "sub" has no "\/\/ #region exercise sub" in src\/arith\.ts/);
-    const wrongFile = { ...arith, manifest: { ...arith.manifest, exercises: [{ ...arith.manifest.exercises[0], file: "src/dot.ts" }, arith.manifest.exercises[1]] } };
-    expect(() => labRegions(wrongFile)).toThrow(/region "add" is in src\/arith\.ts but the manifest says src\/dot\.ts/);
+    expect(labRegions(arith).map((r) => `${r.id}@${r.file}:${r.start + 1}`)).toEqual([
+      "add@src/arith.ts:2",
+      "dot@src/dot.ts:5",
+    ]);
+    const noRegion = {
+      ...arith,
+      manifest: {
+        ...arith.manifest,
+        exercises: [
+          ...arith.manifest.exercises,
+          { id: "sub", title: "Subtract", file: "src/arith.ts", hints: ["a - b"] },
+        ],
+      },
+    };
+    expect(() => labRegions(noRegion)).toThrow(
+      /exercise "sub" has no "\/\/ #region exercise sub" in src\/arith\.ts/,
+    );
+    const wrongFile = {
+      ...arith,
+      manifest: {
+        ...arith.manifest,
+        exercises: [{ ...arith.manifest.exercises[0], file: "src/dot.ts" }, arith.manifest.exercises[1]],
+      },
+    };
+    expect(() => labRegions(wrongFile)).toThrow(
+      /region "add" is in src\/arith\.ts but the manifest says src\/dot\.ts/,
+    );
   });
 });

@@ -18,21 +18,35 @@ const prompt = [model.config.bos_token_id];
 const N = model.config.n_positions - prompt.length;
 const ort = await OrtGPT.load(model.config, join(dir, "onnx", "model.onnx"), 1);
 
-let a: number[] = [], b: number[] = [], c: number[] = [];
-const msCache = timeIt(() => (a = generate(model, prompt, { maxNewTokens: N, stopAtEos: false })), { repeat: 3 });
+let a: number[] = [];
+let b: number[] = [];
+let c: number[] = [];
+const msCache = timeIt(() => (a = generate(model, prompt, { maxNewTokens: N, stopAtEos: false })), {
+  repeat: 3,
+});
 // without a cache each run takes seconds: one timed run (the cached runs already warmed the JIT)
-const msNoCache = timeIt(() => (b = generate(model, prompt, { maxNewTokens: N, stopAtEos: false, useCache: false })), { repeat: 1, warmup: 0 });
+const msNoCache = timeIt(
+  () => (b = generate(model, prompt, { maxNewTokens: N, stopAtEos: false, useCache: false })),
+  { repeat: 1, warmup: 0 },
+);
 const msOrt = await timeItAsync(async () => (c = await ort.generateGreedy(prompt, N, false)), { repeat: 3 });
 await ort.release();
 if (a.join() !== b.join() || a.join() !== c.join()) throw new Error("bench: the three generators disagree");
 
 const tps = (ms: number) => (N / ms) * 1000;
-console.log(`${name}: greedy generation of ${N} tokens after a ${prompt.length}-token prompt (median of 3 runs; 1 run without cache)\n`);
-console.log(table(["runtime", "ms", "tokens/s"], [
-  ["ts-cache", msCache.toFixed(0), tps(msCache).toFixed(0)],
-  ["ts-nocache", msNoCache.toFixed(0), tps(msNoCache).toFixed(0)],
-  ["ort (1 thread, cache)", msOrt.toFixed(0), tps(msOrt).toFixed(0)],
-]));
+console.log(
+  `${name}: greedy generation of ${N} tokens after a ${prompt.length}-token prompt (median of 3 runs; 1 run without cache)\n`,
+);
+console.log(
+  table(
+    ["runtime", "ms", "tokens/s"],
+    [
+      ["ts-cache", msCache.toFixed(0), tps(msCache).toFixed(0)],
+      ["ts-nocache", msNoCache.toFixed(0), tps(msNoCache).toFixed(0)],
+      ["ort (1 thread, cache)", msOrt.toFixed(0), tps(msOrt).toFixed(0)],
+    ],
+  ),
+);
 console.log();
 console.log(ratioLine("generate ts-cache/ts-nocache", msNoCache / msCache));
 console.log(ratioLine("generate ort/ts-cache", msCache / msOrt));

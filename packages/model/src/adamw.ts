@@ -32,8 +32,13 @@ export class AdamW {
   readonly weightDecay: number;
 
   // decayMask[i] = 1 where parameter i is decayed (matrices), 0 elsewhere.
-  constructor(readonly size: number, readonly decayMask: Uint8Array, opts: AdamWOptions = {}) {
-    if (decayMask.length !== size) throw new Error(`AdamW: decayMask has ${decayMask.length} entries for ${size} parameters`);
+  constructor(
+    readonly size: number,
+    readonly decayMask: Uint8Array,
+    opts: AdamWOptions = {},
+  ) {
+    if (decayMask.length !== size)
+      throw new Error(`AdamW: decayMask has ${decayMask.length} entries for ${size} parameters`);
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);
     this.beta1 = opts.beta1 ?? 0.9;
@@ -45,16 +50,20 @@ export class AdamW {
   // One update of `params` in place, with learning rate `lr` (η at this step).
   step(params: Floats, grads: Floats, lr: number): void {
     if (params.length !== this.size || grads.length !== this.size) {
-      throw new Error(`AdamW.step: expected ${this.size} parameters and gradients, got ${params.length} and ${grads.length}`);
+      throw new Error(
+        `AdamW.step: expected ${this.size} parameters and gradients, got ${params.length} and ${grads.length}`,
+      );
     }
     this.t++;
     const { beta1: b1, beta2: b2, eps, weightDecay: wd, m, v, decayMask } = this;
-    const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
+    const c1 = 1 - Math.pow(b1, this.t);
+    const c2 = 1 - Math.pow(b2, this.t);
     for (let i = 0; i < params.length; i++) {
       const g = grads[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
       v[i] = b2 * v[i] + (1 - b2) * g * g;
-      const mhat = m[i] / c1, vhat = v[i] / c2;
+      const mhat = m[i] / c1;
+      const vhat = v[i] / c2;
       params[i] -= lr * (mhat / (Math.sqrt(vhat) + eps) + (decayMask[i] ? wd * params[i] : 0));
     }
   }

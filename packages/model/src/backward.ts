@@ -15,18 +15,25 @@ import { viewParams, type Floats, type Params } from "./params.ts";
 //   dL/dlogits_n = (p - onehot(target_n)) / N
 // A target of -1 means "no target here" (it is skipped and not counted).
 // Overwrites `logits` with dL/dlogits to save memory; returns L.
-export function crossEntropyBackward(logits: Floats, targets: ArrayLike<number>, N: number, V: number): number {
+export function crossEntropyBackward(
+  logits: Floats,
+  targets: ArrayLike<number>,
+  N: number,
+  V: number,
+): number {
   let count = 0;
   for (let n = 0; n < N; n++) if (targets[n] >= 0) count++;
   if (count === 0) throw new Error("crossEntropy: no positions with a target");
   let loss = 0;
   for (let n = 0; n < N; n++) {
-    const o = n * V, y = targets[n];
+    const o = n * V;
+    const y = targets[n];
     if (y < 0) {
       logits.fill(0, o, o + V);
       continue;
     }
-    if (!Number.isInteger(y) || y >= V) throw new Error(`crossEntropy: target ${y} at row ${n} is out of range for vocab_size ${V}`);
+    if (!Number.isInteger(y) || y >= V)
+      throw new Error(`crossEntropy: target ${y} at row ${n} is out of range for vocab_size ${V}`);
     let max = -Infinity;
     for (let v = 0; v < V; v++) if (logits[o + v] > max) max = logits[o + v];
     let sum = 0;
@@ -43,12 +50,23 @@ export function crossEntropyBackward(logits: Floats, targets: ArrayLike<number>,
 //   dx = rstd · (g - mean(g) - x̂ · mean(g · x̂))
 // (μ and rstd depend on every x_i of the row; the two means are those paths.)
 export function layerNormBackward(
-  dx: Floats, dgamma: Floats, dbeta: Floats,
-  dy: Floats, x: Floats, gamma: Floats, mean: Floats, rstd: Floats, N: number, C: number,
+  dx: Floats,
+  dgamma: Floats,
+  dbeta: Floats,
+  dy: Floats,
+  x: Floats,
+  gamma: Floats,
+  mean: Floats,
+  rstd: Floats,
+  N: number,
+  C: number,
 ): void {
   for (let n = 0; n < N; n++) {
-    const o = n * C, m = mean[n], s = rstd[n];
-    let gMean = 0, gxMean = 0;
+    const o = n * C;
+    const m = mean[n];
+    const s = rstd[n];
+    let gMean = 0;
+    let gxMean = 0;
     for (let i = 0; i < C; i++) {
       const xhat = (x[o + i] - m) * s;
       const g = dy[o + i] * gamma[i];
@@ -82,9 +100,18 @@ export function geluBackward(dx: Floats, x: Floats, dy: Floats, n: number): void
 //   dscore[t2] = att[t2] · (datt[t2] - Σ_j att[j]·datt[j])      (softmax's Jacobian)
 //   dq_t     += Σ_t2 dscore[t2] · k_t2 / sqrt(hs)    dk_t2 += dscore[t2] · q_t / sqrt(hs)
 export function attentionBackward(
-  dqkv: Floats, dout: Floats, qkv: Floats, att: Floats, B: number, T: number, C: number, H: number,
+  dqkv: Floats,
+  dout: Floats,
+  qkv: Floats,
+  att: Floats,
+  B: number,
+  T: number,
+  C: number,
+  H: number,
 ): void {
-  const hs = C / H, scale = 1 / Math.sqrt(hs), C3 = 3 * C;
+  const hs = C / H;
+  const scale = 1 / Math.sqrt(hs);
+  const C3 = 3 * C;
   const datt = new Float64Array(T);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
@@ -119,10 +146,20 @@ export function attentionBackward(
 
 // Embedding backward: each row of the gradient goes back to the rows it came from.
 //   dwte[id[b, t]] += dx[b, t]      dwpe[t] += dx[b, t]
-export function encoderBackward(dwte: Floats, dwpe: Floats, dx: Floats, ids: ArrayLike<number>, B: number, T: number, C: number): void {
+export function encoderBackward(
+  dwte: Floats,
+  dwpe: Floats,
+  dx: Floats,
+  ids: ArrayLike<number>,
+  B: number,
+  T: number,
+  C: number,
+): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
-      const o = (b * T + t) * C, w = ids[b * T + t] * C, p = t * C;
+      const o = (b * T + t) * C;
+      const w = ids[b * T + t] * C;
+      const p = t * C;
       for (let i = 0; i < C; i++) {
         dwte[w + i] += dx[o + i];
         dwpe[p + i] += dx[o + i];
@@ -136,31 +173,67 @@ export function encoderBackward(dwte: Floats, dwpe: Floats, dx: Floats, ids: Arr
 // call this for several micro-batches, then take one optimizer step).
 // Returns the mean loss over the batch's positions.
 export function lossAndGrads(
-  model: GPT, ids: ArrayLike<number>, targets: ArrayLike<number>, B: number, T: number,
-  grads: Params, acts?: Activations,
+  model: GPT,
+  ids: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  B: number,
+  T: number,
+  grads: Params,
+  acts?: Activations,
 ): { loss: number; acts: Activations } {
-  const c: GPTConfig = model.config, p = model.params;
-  const C = c.n_embd, N = B * T, V = c.vocab_size, H = c.n_head;
+  const c: GPTConfig = model.config;
+  const p = model.params;
+  const C = c.n_embd;
+  const N = B * T;
+  const V = c.vocab_size;
+  const H = c.n_head;
   const a = forward(model, ids, B, T, acts);
   const dlogits = a.logits; // overwritten in place
   const loss = crossEntropyBackward(dlogits, targets, N, V);
 
-  const F = (n: number): Floats => (p.flat instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+  const F = (n: number): Floats =>
+    p.flat instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
   // LM head, logits = lnf · wteᵀ:  dlnf = dlogits · wte,  dwte += dlogitsᵀ · lnf
   const dlnf = F(N * C);
   matmulInto(dlnf, dlogits, p.wte, N, V, C);
   matmulTransAInto(grads.wte, dlogits, a.lnf, V, N, C);
   let dx = F(N * C); // gradient flowing down the residual stream
   const xLast = c.n_layer > 0 ? a.layers[c.n_layer - 1].res3 : a.encoded;
-  layerNormBackward(dx, grads.ln_f.weight, grads.ln_f.bias, dlnf, xLast, p.ln_f.weight, a.lnfMean, a.lnfRstd, N, C);
+  layerNormBackward(
+    dx,
+    grads.ln_f.weight,
+    grads.ln_f.bias,
+    dlnf,
+    xLast,
+    p.ln_f.weight,
+    a.lnfMean,
+    a.lnfRstd,
+    N,
+    C,
+  );
 
-  const d1 = F(N * C), d4 = F(N * 4 * C), d4b = F(N * 4 * C), dqkv = F(N * 3 * C);
+  const d1 = F(N * C);
+  const d4 = F(N * 4 * C);
+  const d4b = F(N * 4 * C);
+  const dqkv = F(N * 3 * C);
   for (let l = c.n_layer - 1; l >= 0; l--) {
-    const w = p.h[l], g = grads.h[l], L = a.layers[l];
+    const w = p.h[l];
+    const g = grads.h[l];
+    const L = a.layers[l];
     const xIn = l > 0 ? a.layers[l - 1].res3 : a.encoded;
     // res3 = res2 + mlp(res2): dx flows to res2 unchanged, and through the MLP
     d4.fill(0);
-    linearBackward(d4, g.mlp_c_proj.weight, g.mlp_c_proj.bias, dx, L.fchGelu, w.mlp_c_proj.weight, N, 4 * C, C);
+    linearBackward(
+      d4,
+      g.mlp_c_proj.weight,
+      g.mlp_c_proj.bias,
+      dx,
+      L.fchGelu,
+      w.mlp_c_proj.weight,
+      N,
+      4 * C,
+      C,
+    );
     d4b.fill(0);
     geluBackward(d4b, L.fch, d4, N * 4 * C);
     d1.fill(0);

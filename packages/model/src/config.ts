@@ -16,7 +16,7 @@
 // zod checks the file, so a missing or misspelt field is reported by name
 // instead of surfacing later as a NaN or an out-of-bounds read.
 
-import { UserError } from "@llm-labs/kit";
+import { UserError } from "@llm-labs/errors";
 import { z } from "zod";
 
 export const GPTConfigSchema = z
@@ -37,11 +37,19 @@ export const GPTConfigSchema = z
   .loose() // keep fields we do not use (torch_dtype, transformers_version, …)
   .superRefine((c, ctx) => {
     if (c.n_embd % c.n_head !== 0) {
-      ctx.addIssue({ code: "custom", path: ["n_embd"], message: `n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["n_embd"],
+        message: `n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`,
+      });
     }
     for (const key of ["bos_token_id", "eos_token_id"] as const) {
       if (c[key] >= c.vocab_size) {
-        ctx.addIssue({ code: "custom", path: [key], message: `${key} (${c[key]}) must be < vocab_size (${c.vocab_size})` });
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `${key} (${c[key]}) must be < vocab_size (${c.vocab_size})`,
+        });
       }
     }
   });

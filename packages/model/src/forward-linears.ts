@@ -8,7 +8,13 @@
 // y = x·W + b the logits are bit for bit the same (packages/model's tests).
 
 import type { GPT } from "./gpt.ts";
-import { attentionForward, encoderForward, geluForward, layerNormForward, residualForward } from "./layers.ts";
+import {
+  attentionForward,
+  encoderForward,
+  geluForward,
+  layerNormForward,
+  residualForward,
+} from "./layers.ts";
 import type { Linear } from "./params.ts";
 import { matmulTransBInto } from "@llm-labs/tensor";
 
@@ -17,20 +23,46 @@ export type LinearName = (typeof LINEAR_NAMES)[number];
 
 // y[rows, N] for x[rows, K] at layer `layer`'s linear `name`, whose own weights
 // are W (weight [K, N], bias [N]); the hook may use them or not.
-export type LinearHook = (layer: number, name: LinearName, x: Float32Array, rows: number, K: number, N: number, W: Linear) => Float32Array;
+export type LinearHook = (
+  layer: number,
+  name: LinearName,
+  x: Float32Array,
+  rows: number,
+  K: number,
+  N: number,
+  W: Linear,
+) => Float32Array;
 
 // Logits [B·T, V] for ids [B, T], row-major.
-export function forwardWithLinears(model: GPT, ids: ArrayLike<number>, B: number, T: number, linear: LinearHook): Float32Array {
-  const c = model.config, p = model.params;
-  const C = c.n_embd, N = B * T, V = c.vocab_size, H = c.n_head, eps = c.layer_norm_epsilon;
-  if (ids.length !== N) throw new Error(`forwardWithLinears: expected B·T = ${B}·${T} = ${N} token ids, got ${ids.length}`);
-  if (T > c.n_positions) throw new Error(`forwardWithLinears: sequence length ${T} is longer than n_positions (${c.n_positions})`);
+export function forwardWithLinears(
+  model: GPT,
+  ids: ArrayLike<number>,
+  B: number,
+  T: number,
+  linear: LinearHook,
+): Float32Array {
+  const c = model.config;
+  const p = model.params;
+  const C = c.n_embd;
+  const N = B * T;
+  const V = c.vocab_size;
+  const H = c.n_head;
+  const eps = c.layer_norm_epsilon;
+  if (ids.length !== N)
+    throw new Error(`forwardWithLinears: expected B·T = ${B}·${T} = ${N} token ids, got ${ids.length}`);
+  if (T > c.n_positions)
+    throw new Error(`forwardWithLinears: sequence length ${T} is longer than n_positions (${c.n_positions})`);
   const F = (n: number) => new Float32Array(n);
   let x = F(N * C);
   encoderForward(x, ids, p.wte, p.wpe, B, T, C, V);
-  const ln = F(N * C), mean = F(N), rstd = F(N), att = F(B * H * T * T), atty = F(N * C), gelu = F(N * 4 * C);
+  const ln = F(N * C);
+  const mean = F(N);
+  const rstd = F(N);
+  const att = F(B * H * T * T);
+  const atty = F(N * C);
+  const gelu = F(N * 4 * C);
   for (let l = 0; l < c.n_layer; l++) {
-    const w = p.h[l]!;
+    const w = p.h[l];
     layerNormForward(ln, mean, rstd, x, w.ln_1.weight, w.ln_1.bias, N, C, eps);
     const qkv = linear(l, "c_attn", ln, N, C, 3 * C, w.c_attn);
     attentionForward(atty, att, qkv, B, T, C, H);

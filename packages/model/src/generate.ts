@@ -20,17 +20,24 @@ export interface GenerateOptions {
 }
 
 export function generate(model: GPT, prompt: readonly number[], opts: GenerateOptions): number[] {
-  const c = model.config, V = c.vocab_size;
+  const c = model.config;
+  const V = c.vocab_size;
   if (prompt.length === 0) throw new Error("generate: the prompt needs at least one token");
   const room = c.n_positions - prompt.length;
-  if (room < 0) throw new Error(`generate: the prompt has ${prompt.length} tokens, more than n_positions (${c.n_positions})`);
+  if (room < 0)
+    throw new Error(
+      `generate: the prompt has ${prompt.length} tokens, more than n_positions (${c.n_positions})`,
+    );
   const maxNew = Math.min(opts.maxNewTokens, room);
   const rng = opts.sampling ? new Rng(opts.sampling.seed) : undefined;
   const choose = (last: Float32Array | Float64Array) =>
     rng ? sample(Float32Array.from(last), rng, opts.sampling) : argmax(Float32Array.from(last));
   const out: number[] = [];
-  const cache = opts.useCache === false ? undefined : new KVCache(c, 1, Math.min(c.n_positions, prompt.length + maxNew));
-  let logits = cache ? forwardCached(model, prompt, 1, prompt.length, cache) : forward(model, prompt, 1, prompt.length).logits;
+  const cache =
+    opts.useCache === false ? undefined : new KVCache(c, 1, Math.min(c.n_positions, prompt.length + maxNew));
+  let logits = cache
+    ? forwardCached(model, prompt, 1, prompt.length, cache)
+    : forward(model, prompt, 1, prompt.length).logits;
   let T = prompt.length;
   const seq = [...prompt];
   while (out.length < maxNew) {

@@ -1,13 +1,55 @@
 // @llm-labs/model: the specimen, a tiny GPT-2 every lab studies.
 export { GPTConfigSchema, parseConfig, makeConfig, headDim, type GPTConfig } from "./config.ts";
-export { readSafetensors, writeSafetensors, asFloat32, DTYPE_SIZES, type Dtype, type SafeTensor, type SafeTensorsFile, type TensorToWrite } from "./safetensors.ts";
-export { paramShapes, countParams, viewParams, initParams, zerosLike, type Params, type Block, type Linear, type Norm, type Floats } from "./params.ts";
+export {
+  readSafetensors,
+  writeSafetensors,
+  asFloat32,
+  DTYPE_SIZES,
+  type Dtype,
+  type SafeTensor,
+  type SafeTensorsFile,
+  type TensorToWrite,
+} from "./safetensors.ts";
+export {
+  paramShapes,
+  countParams,
+  viewParams,
+  initParams,
+  zerosLike,
+  type Params,
+  type Block,
+  type Linear,
+  type Norm,
+  type Floats,
+} from "./params.ts";
 export { linearForward, linearBackward } from "./linear.ts";
-export { encoderForward, layerNormForward, attentionForward, geluForward, residualForward } from "./layers.ts";
-export { createGPT, forward, logits, allocActivations, type GPT, type Activations, type LayerActs } from "./gpt.ts";
+export {
+  encoderForward,
+  layerNormForward,
+  attentionForward,
+  geluForward,
+  residualForward,
+} from "./layers.ts";
+export {
+  createGPT,
+  forward,
+  logits,
+  allocActivations,
+  type GPT,
+  type Activations,
+  type LayerActs,
+} from "./gpt.ts";
 export { KVCache, forwardCached } from "./kv-cache.ts";
 export { forwardWithLinears, LINEAR_NAMES, type LinearName, type LinearHook } from "./forward-linears.ts";
-export { lossAndGrads, zeroGrads, crossEntropyBackward, layerNormBackward, geluBackward, attentionBackward, encoderBackward } from "./backward.ts";
+export {
+  lossAndGrads,
+  zeroGrads,
+  crossEntropyBackward,
+  layerNormBackward,
+  geluBackward,
+  attentionBackward,
+  encoderBackward,
+} from "./backward.ts";
 export { AdamW, clipGradNorm, type AdamWOptions } from "./adamw.ts";
 export { learningRate, type Schedule } from "./schedule.ts";
 export { train, sampleBatch, decayMask, type TrainConfig, type StepInfo } from "./train.ts";
@@ -15,7 +57,24 @@ export { generate, type GenerateOptions } from "./generate.ts";
 export { heldoutLoss, unigramLoss } from "./perplexity.ts";
 export { exportOnnx } from "./onnx-export.ts";
 export { OrtGPT } from "./ort-runner.ts";
-export { loadTransformersModel, loadTransformersTokenizer, loadTextGeneration, transformersLogits, transformersGreedy } from "./transformers-runner.ts";
-export { CHECKPOINTS_DIR, checkpointDir, namedCheckpoint, trainedCheckpoints, saveCheckpoint, saveOnnx, loadCheckpoint, weightsToSafetensors, modelFromSafetensors, generationConfig } from "./checkpoints.ts";
+export {
+  loadTransformersModel,
+  loadTransformersTokenizer,
+  loadTextGeneration,
+  transformersLogits,
+  transformersGreedy,
+} from "./transformers-runner.ts";
+export {
+  CHECKPOINTS_DIR,
+  checkpointDir,
+  namedCheckpoint,
+  trainedCheckpoints,
+  saveCheckpoint,
+  saveOnnx,
+  loadCheckpoint,
+  weightsToSafetensors,
+  modelFromSafetensors,
+  generationConfig,
+} from "./checkpoints.ts";
 export { story, generateCorpus, generateDocuments, END_OF_TEXT, TRAIN_SEED, HELDOUT_SEED } from "./corpus.ts";
 export { corpusTokens, heldoutTokens, trainTokens } from "./corpus-tokens.ts";

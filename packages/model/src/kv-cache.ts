@@ -45,10 +45,20 @@ export class KVCache {
 // query t of this chunk sits at absolute position p0 + t and may attend to 0..p0+t.
 //   out_t = Σ_{j ≤ p0+t} softmax_j(q_t · k_j / sqrt(hs)) · v_j
 function cachedAttention(
-  out: Floats, qkv: Floats, K: Float32Array, Vc: Float32Array,
-  B: number, T: number, C: number, H: number, p0: number, cap: number,
+  out: Floats,
+  qkv: Floats,
+  K: Float32Array,
+  Vc: Float32Array,
+  B: number,
+  T: number,
+  C: number,
+  H: number,
+  p0: number,
+  cap: number,
 ): void {
-  const hs = C / H, scale = 1 / Math.sqrt(hs), C3 = 3 * C;
+  const hs = C / H;
+  const scale = 1 / Math.sqrt(hs);
+  const C3 = 3 * C;
   const scores = new Float64Array(p0 + T);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
@@ -73,7 +83,8 @@ function cachedAttention(
         const o = (b * T + t) * C + h * hs;
         for (let i = 0; i < hs; i++) out[o + i] = 0;
         for (let j = 0; j <= last; j++) {
-          const w = scores[j] / sum, v = base + j * hs;
+          const w = scores[j] / sum;
+          const v = base + j * hs;
           for (let i = 0; i < hs; i++) out[o + i] += w * Vc[v + i];
         }
       }
@@ -83,22 +94,48 @@ function cachedAttention(
 
 // Runs T new tokens per sequence ([B, T] row-major ids) through the model,
 // appending their keys and values to `cache`. Returns logits [B, T, V].
-export function forwardCached(model: GPT, ids: ArrayLike<number>, B: number, T: number, cache: KVCache): Float32Array {
-  const c = model.config, p = model.params;
-  const C = c.n_embd, N = B * T, V = c.vocab_size, H = c.n_head, hs = headDim(c), eps = c.layer_norm_epsilon;
-  if (ids.length !== N) throw new Error(`forwardCached: expected B·T = ${B}·${T} = ${N} token ids, got ${ids.length}`);
-  if (B !== cache.batch) throw new Error(`forwardCached: the cache was made for batch ${cache.batch}, got batch ${B}`);
-  const p0 = cache.length, cap = cache.capacity;
+export function forwardCached(
+  model: GPT,
+  ids: ArrayLike<number>,
+  B: number,
+  T: number,
+  cache: KVCache,
+): Float32Array {
+  const c = model.config;
+  const p = model.params;
+  const C = c.n_embd;
+  const N = B * T;
+  const V = c.vocab_size;
+  const H = c.n_head;
+  const hs = headDim(c);
+  const eps = c.layer_norm_epsilon;
+  if (ids.length !== N)
+    throw new Error(`forwardCached: expected B·T = ${B}·${T} = ${N} token ids, got ${ids.length}`);
+  if (B !== cache.batch)
+    throw new Error(`forwardCached: the cache was made for batch ${cache.batch}, got batch ${B}`);
+  const p0 = cache.length;
+  const cap = cache.capacity;
   if (p0 + T > cap) {
-    throw new Error(`forwardCached: ${p0} cached + ${T} new positions exceed the cache capacity ${cap} (n_positions ${c.n_positions})`);
+    throw new Error(
+      `forwardCached: ${p0} cached + ${T} new positions exceed the cache capacity ${cap} (n_positions ${c.n_positions})`,
+    );
   }
   const F = (n: number) => new Float32Array(n);
   let x: Floats = F(N * C);
   encoderForward(x, ids, p.wte, p.wpe, B, T, C, V, p0);
-  const ln = F(N * C), mean = F(N), rstd = F(N), qkv = F(N * 3 * C), atty = F(N * C), proj = F(N * C);
-  const fch = F(N * 4 * C), fchGelu = F(N * 4 * C), res = F(N * C);
+  const ln = F(N * C);
+  const mean = F(N);
+  const rstd = F(N);
+  const qkv = F(N * 3 * C);
+  const atty = F(N * C);
+  const proj = F(N * C);
+  const fch = F(N * 4 * C);
+  const fchGelu = F(N * 4 * C);
+  const res = F(N * C);
   for (let l = 0; l < c.n_layer; l++) {
-    const w = p.h[l], K = cache.key[l], Vc = cache.value[l];
+    const w = p.h[l];
+    const K = cache.key[l];
+    const Vc = cache.value[l];
     layerNormForward(ln, mean, rstd, x, w.ln_1.weight, w.ln_1.bias, N, C, eps);
     linearForward(qkv, ln, w.c_attn.weight, w.c_attn.bias, N, C, 3 * C);
     // append this chunk's k and v at positions p0..p0+T-1

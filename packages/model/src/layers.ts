@@ -11,16 +11,27 @@ import type { Floats } from "./params.ts";
 // learned positions):   x[b, t, :] = wte[id[b, t], :] + wpe[pos0 + t, :]
 // pos0 is where this chunk starts (the KV cache's length, 0 without one).
 export function encoderForward(
-  out: Floats, ids: ArrayLike<number>, wte: Floats, wpe: Floats,
-  B: number, T: number, C: number, vocabSize: number, pos0 = 0,
+  out: Floats,
+  ids: ArrayLike<number>,
+  wte: Floats,
+  wpe: Floats,
+  B: number,
+  T: number,
+  C: number,
+  vocabSize: number,
+  pos0 = 0,
 ): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const id = ids[b * T + t];
       if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-        throw new Error(`token id ${id} at [batch ${b}, position ${t}] is out of range: vocab_size is ${vocabSize}, ids must be integers in [0, ${vocabSize - 1}]`);
+        throw new Error(
+          `token id ${id} at [batch ${b}, position ${t}] is out of range: vocab_size is ${vocabSize}, ids must be integers in [0, ${vocabSize - 1}]`,
+        );
       }
-      const o = (b * T + t) * C, w = id * C, p = (pos0 + t) * C;
+      const o = (b * T + t) * C;
+      const w = id * C;
+      const p = (pos0 + t) * C;
       for (let i = 0; i < C; i++) out[o + i] = wte[w + i] + wpe[p + i];
     }
   }
@@ -31,8 +42,15 @@ export function encoderForward(
 //   y_i = γ_i · (x_i - μ) / sqrt(σ² + ε) + β_i
 // Saves μ and rstd = 1/sqrt(σ² + ε) per row for the backward pass.
 export function layerNormForward(
-  out: Floats, mean: Floats, rstd: Floats,
-  x: Floats, gamma: Floats, beta: Floats, N: number, C: number, eps: number,
+  out: Floats,
+  mean: Floats,
+  rstd: Floats,
+  x: Floats,
+  gamma: Floats,
+  beta: Floats,
+  N: number,
+  C: number,
+  eps: number,
 ): void {
   for (let n = 0; n < N; n++) {
     const o = n * C;
@@ -59,7 +77,13 @@ export function layerNormForward(
 //   out_t     = Σ_t2 att[t2] · v_t2            written to columns h·hs … (h+1)·hs
 // att [B, H, T, T] is saved for the backward pass (entries t2 > t stay 0).
 export function attentionForward(
-  out: Floats, att: Floats, qkv: Floats, B: number, T: number, C: number, H: number,
+  out: Floats,
+  att: Floats,
+  qkv: Floats,
+  B: number,
+  T: number,
+  C: number,
+  H: number,
 ): void {
   const hs = C / H;
   const scale = 1 / Math.sqrt(hs);

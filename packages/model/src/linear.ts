@@ -17,20 +17,31 @@
 
 import { type Floats, matmulInto, matmulTransAInto, matmulTransBInto } from "@llm-labs/tensor";
 
-
-
-
 // Y[N, OUT] = X[N, IN] · W[IN, OUT] + b
-export function linearForward(Y: Floats, X: Floats, W: Floats, b: Floats, N: number, IN: number, OUT: number): void {
+export function linearForward(
+  Y: Floats,
+  X: Floats,
+  W: Floats,
+  b: Floats,
+  N: number,
+  IN: number,
+  OUT: number,
+): void {
   for (let n = 0; n < N; n++) Y.set(b, n * OUT);
   matmulInto(Y, X, W, N, IN, OUT);
 }
 
 // dX += dY·Wᵀ, dW += Xᵀ·dY, db += Σ_n dY[n, :]
 export function linearBackward(
-  dX: Floats, dW: Floats, db: Floats,
-  dY: Floats, X: Floats, W: Floats,
-  N: number, IN: number, OUT: number,
+  dX: Floats,
+  dW: Floats,
+  db: Floats,
+  dY: Floats,
+  X: Floats,
+  W: Floats,
+  N: number,
+  IN: number,
+  OUT: number,
 ): void {
   matmulTransBInto(dX, dY, W, N, OUT, IN);
   matmulTransAInto(dW, X, dY, IN, N, OUT);

@@ -54,7 +54,11 @@ export interface ExportOptions {
 
 export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
   const c = model.config;
-  const D = c.n_embd, H = c.n_head, hs = headDim(c), V = c.vocab_size, eps = c.layer_norm_epsilon;
+  const D = c.n_embd;
+  const H = c.n_head;
+  const hs = headDim(c);
+  const V = c.vocab_size;
+  const eps = c.layer_norm_epsilon;
   const W = viewParams(c, model.params.flat).byName;
   const g = new GraphBuilder("gpt2");
   const weight = (name: string, dims: number[]) => {
@@ -62,7 +66,15 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
     return name;
   };
   // x·W for block i's linear `name` (weight `wname`, [K, N]) into `output`
-  const matmul = (i: number, name: LinearNode["name"], wname: string, input: string, output: string, K: number, N: number) => {
+  const matmul = (
+    i: number,
+    name: LinearNode["name"],
+    wname: string,
+    input: string,
+    output: string,
+    K: number,
+    N: number,
+  ) => {
     if (opts.linear?.(g, { layer: i, name, input, output, K, N })) return;
     g.node("MatMul", [input, weight(wname, [K, N])], [output]);
   };
@@ -71,7 +83,8 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
   g.input("attention_mask", "int64", ["batch_size", "total_sequence_length"]);
   g.input("position_ids", "int64", ["batch_size", "sequence_length"]);
   for (let i = 0; i < c.n_layer; i++) {
-    for (const kv of ["key", "value"]) g.input(`past_key_values.${i}.${kv}`, "float32", ["batch_size", H, "past_sequence_length", hs]);
+    for (const kv of ["key", "value"])
+      g.input(`past_key_values.${i}.${kv}`, "float32", ["batch_size", H, "past_sequence_length", hs]);
   }
 
   // constants
@@ -111,9 +124,15 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
 
   let x = "x_0";
   for (let i = 0; i < c.n_layer; i++) {
-    const p = `transformer.h.${i}.`, n = (s: string) => `h${i}_${s}`;
+    const p = `transformer.h.${i}.`;
+    const n = (s: string) => `h${i}_${s}`;
     // attention sublayer: x = x + c_proj(attn(ln_1(x)))
-    g.node("LayerNormalization", [x, weight(p + "ln_1.weight", [D]), weight(p + "ln_1.bias", [D])], [n("ln1")], { axis: -1, epsilon: { float: eps } });
+    g.node(
+      "LayerNormalization",
+      [x, weight(p + "ln_1.weight", [D]), weight(p + "ln_1.bias", [D])],
+      [n("ln1")],
+      { axis: -1, epsilon: { float: eps } },
+    );
     matmul(i, "c_attn", p + "attn.c_attn.weight", n("ln1"), n("qkv_mm"), D, 3 * D);
     g.node("Add", [n("qkv_mm"), weight(p + "attn.c_attn.bias", [3 * D])], [n("qkv")]);
     g.node("Split", [n("qkv"), "split_qkv"], [n("q"), n("k"), n("v")], { axis: -1 });
@@ -135,7 +154,12 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
     g.node("Add", [n("attn_mm"), weight(p + "attn.c_proj.bias", [D])], [n("attn_out")]);
     g.node("Add", [x, n("attn_out")], [n("res2")]);
     // MLP sublayer: x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x))))
-    g.node("LayerNormalization", [n("res2"), weight(p + "ln_2.weight", [D]), weight(p + "ln_2.bias", [D])], [n("ln2")], { axis: -1, epsilon: { float: eps } });
+    g.node(
+      "LayerNormalization",
+      [n("res2"), weight(p + "ln_2.weight", [D]), weight(p + "ln_2.bias", [D])],
+      [n("ln2")],
+      { axis: -1, epsilon: { float: eps } },
+    );
     matmul(i, "c_fc", p + "mlp.c_fc.weight", n("ln2"), n("fc_mm"), D, 4 * D);
     g.node("Add", [n("fc_mm"), weight(p + "mlp.c_fc.bias", [4 * D])], [n("fc")]);
     g.node("Gelu", [n("fc")], [n("fc_gelu")], { approximate: "tanh" });
@@ -147,13 +171,19 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
 
   // final LayerNorm and the tied LM head: logits = ln_f(x) · wteᵀ (the transpose
   // is a node, not a second copy of wte in the file; ORT folds it at load time)
-  g.node("LayerNormalization", [x, weight("transformer.ln_f.weight", [D]), weight("transformer.ln_f.bias", [D])], ["ln_f"], { axis: -1, epsilon: { float: eps } });
+  g.node(
+    "LayerNormalization",
+    [x, weight("transformer.ln_f.weight", [D]), weight("transformer.ln_f.bias", [D])],
+    ["ln_f"],
+    { axis: -1, epsilon: { float: eps } },
+  );
   g.node("Transpose", ["transformer.wte.weight"], ["lm_head"], { perm: [1, 0] });
   g.node("MatMul", ["ln_f", "lm_head"], ["logits"]);
 
   g.output("logits", "float32", ["batch_size", "sequence_length", V]);
   for (let i = 0; i < c.n_layer; i++) {
-    for (const kv of ["key", "value"]) g.output(`present.${i}.${kv}`, "float32", ["batch_size", H, "total_sequence_length", hs]);
+    for (const kv of ["key", "value"])
+      g.output(`present.${i}.${kv}`, "float32", ["batch_size", H, "total_sequence_length", hs]);
   }
   return g.toModel({ opset: 21, extraOpsets: opts.extraOpsets, producerName: "llm-labs packages/model" });
 }

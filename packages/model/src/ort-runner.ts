@@ -11,7 +11,10 @@ import { loadModel, type Feeds, type OrtModel, type TensorData } from "@llm-labs
 import { headDim, type GPTConfig } from "./config.ts";
 
 export class OrtGPT {
-  private constructor(readonly config: GPTConfig, readonly session: OrtModel) {}
+  private constructor(
+    readonly config: GPTConfig,
+    readonly session: OrtModel,
+  ) {}
 
   static async load(config: GPTConfig, onnx: Uint8Array | string, intraOpThreads = 1): Promise<OrtGPT> {
     const bytes = typeof onnx === "string" ? new Uint8Array(readFileSync(onnx)) : onnx;
@@ -19,33 +22,48 @@ export class OrtGPT {
   }
 
   emptyCache(batch: number): Record<string, TensorData> {
-    const c = this.config, past: Record<string, TensorData> = {};
+    const c = this.config;
+    const past: Record<string, TensorData> = {};
     for (let i = 0; i < c.n_layer; i++) {
       for (const kv of ["key", "value"]) {
-        past[`past_key_values.${i}.${kv}`] = { type: "float32", data: new Float32Array(0), dims: [batch, c.n_head, 0, headDim(c)] };
+        past[`past_key_values.${i}.${kv}`] = {
+          type: "float32",
+          data: new Float32Array(0),
+          dims: [batch, c.n_head, 0, headDim(c)],
+        };
       }
     }
     return past;
   }
 
   // ids: [B, S] row-major; past: from emptyCache or the previous call's `cache`.
-  async step(ids: readonly number[], B: number, past: Record<string, TensorData>): Promise<{ logits: Float32Array; cache: Record<string, TensorData> }> {
+  async step(
+    ids: readonly number[],
+    B: number,
+    past: Record<string, TensorData>,
+  ): Promise<{ logits: Float32Array; cache: Record<string, TensorData> }> {
     const S = ids.length / B;
-    const P = past["past_key_values.0.key"]!.dims[2]!;
+    const P = past["past_key_values.0.key"].dims[2];
     const feeds: Feeds = {
       input_ids: { type: "int64", data: BigInt64Array.from(ids, (v) => BigInt(v)), dims: [B, S] },
       attention_mask: { type: "int64", data: new BigInt64Array(B * (P + S)).fill(1n), dims: [B, P + S] },
-      position_ids: { type: "int64", data: BigInt64Array.from({ length: B * S }, (_, i) => BigInt(P + (i % S))), dims: [B, S] },
+      position_ids: {
+        type: "int64",
+        data: BigInt64Array.from({ length: B * S }, (_, i) => BigInt(P + (i % S))),
+        dims: [B, S],
+      },
       ...past,
     };
     const out = await this.session.run(feeds);
     const cache: Record<string, TensorData> = {};
-    for (const [name, t] of Object.entries(out)) if (name.startsWith("present.")) cache[name.replace("present.", "past_key_values.")] = t;
-    return { logits: out.logits!.data as Float32Array, cache };
+    for (const [name, t] of Object.entries(out))
+      if (name.startsWith("present.")) cache[name.replace("present.", "past_key_values.")] = t;
+    return { logits: out.logits.data as Float32Array, cache };
   }
 
   async generateGreedy(prompt: readonly number[], maxNewTokens: number, stopAtEos = true): Promise<number[]> {
-    const V = this.config.vocab_size, out: number[] = [];
+    const V = this.config.vocab_size;
+    const out: number[] = [];
     let { logits, cache } = await this.step(prompt, 1, this.emptyCache(1));
     let S = prompt.length;
     for (;;) {

@@ -93,7 +93,8 @@ export function viewParams(c: GPTConfig, flat: Floats): { params: Params; byName
     byName.set(name, flat.subarray(at, at + n));
     at += n;
   }
-  if (at !== flat.length) throw new Error(`params: the config needs ${at} parameters, the buffer holds ${flat.length}`);
+  if (at !== flat.length)
+    throw new Error(`params: the config needs ${at} parameters, the buffer holds ${flat.length}`);
   const get = (name: string) => byName.get(name)!;
   const h: Block[] = [];
   for (let i = 0; i < c.n_layer; i++) {
@@ -132,7 +133,8 @@ export function initParams(c: GPTConfig, seed: number, dtype: "float32" | "float
   const rng = new Rng(seed);
   const residualStd = 0.02 / Math.sqrt(2 * c.n_layer);
   for (const [name, t] of byName) {
-    if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight")) t.fill(1);
+    if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight"))
+      t.fill(1);
     else if (name.endsWith(".bias")) t.fill(0);
     else {
       const std = name.endsWith("c_proj.weight") ? residualStd : 0.02;

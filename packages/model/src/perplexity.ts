@@ -12,21 +12,28 @@
 import type { GPT } from "./gpt.ts";
 import { forward } from "./gpt.ts";
 
-export function heldoutLoss(model: GPT, tokens: ArrayLike<number>, window = model.config.n_positions, maxTokens = Infinity): number {
+export function heldoutLoss(
+  model: GPT,
+  tokens: ArrayLike<number>,
+  window = model.config.n_positions,
+  maxTokens = Infinity,
+): number {
   const V = model.config.vocab_size;
-  let sum = 0, count = 0;
+  let sum = 0;
+  let count = 0;
   const n = Math.min(tokens.length, maxTokens);
   for (let start = 0; start + 1 < n; start += window) {
     const T = Math.min(window, n - 1 - start);
-    const ids = Array.from({ length: T }, (_, i) => tokens[start + i]!);
+    const ids = Array.from({ length: T }, (_, i) => tokens[start + i]);
     const logits = forward(model, ids, 1, T).logits;
     for (let t = 0; t < T; t++) {
-      const o = t * V, y = tokens[start + t + 1]!;
+      const o = t * V;
+      const y = tokens[start + t + 1];
       let max = -Infinity;
-      for (let v = 0; v < V; v++) if (logits[o + v]! > max) max = logits[o + v]!;
+      for (let v = 0; v < V; v++) if (logits[o + v] > max) max = logits[o + v];
       let z = 0;
-      for (let v = 0; v < V; v++) z += Math.exp(logits[o + v]! - max);
-      sum += max + Math.log(z) - logits[o + y]!; // -log softmax(logits)[y]
+      for (let v = 0; v < V; v++) z += Math.exp(logits[o + v] - max);
+      sum += max + Math.log(z) - logits[o + y]; // -log softmax(logits)[y]
       count++;
     }
   }
@@ -38,9 +45,9 @@ export function heldoutLoss(model: GPT, tokens: ArrayLike<number>, window = mode
 //   p(v) = (count_train(v) + 1) / (N_train + V),   loss = -(1/N) Σ_i log p(x_i)
 export function unigramLoss(train: ArrayLike<number>, heldout: ArrayLike<number>, vocabSize: number): number {
   const counts = new Float64Array(vocabSize).fill(1);
-  for (let i = 0; i < train.length; i++) counts[train[i]!]!++;
+  for (let i = 0; i < train.length; i++) counts[train[i]]++;
   const total = train.length + vocabSize;
   let sum = 0;
-  for (let i = 1; i < heldout.length; i++) sum -= Math.log(counts[heldout[i]!]! / total);
+  for (let i = 1; i < heldout.length; i++) sum -= Math.log(counts[heldout[i]] / total);
   return sum / (heldout.length - 1);
 }

@@ -52,7 +52,7 @@ export interface SafeTensorsFile {
 }
 
 // The reference implementation refuses headers above 100 MB (MAX_HEADER_SIZE).
-import { UserError } from "@llm-labs/kit";
+import { UserError } from "@llm-labs/errors";
 
 const MAX_HEADER = 100_000_000;
 
@@ -76,44 +76,69 @@ export function readSafetensors(file: Uint8Array, where = ""): SafeTensorsFile {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const n = view.getBigUint64(0, true); // little-endian
   if (n > BigInt(file.length - 8)) {
-    fail(where, `header length ${n} bytes goes beyond the file size (${file.length} bytes, so at most ${file.length - 8} for the header)`);
+    fail(
+      where,
+      `header length ${n} bytes goes beyond the file size (${file.length} bytes, so at most ${file.length - 8} for the header)`,
+    );
   }
   const headerLen = Number(n);
   if (headerLen > MAX_HEADER) fail(where, `header length ${headerLen} bytes is above the 100 MB limit`);
   const text = new TextDecoder("utf-8", { fatal: true }).decode(file.subarray(8, 8 + headerLen));
-  if (!text.startsWith("{")) fail(where, `the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`);
+  if (!text.startsWith("{"))
+    fail(
+      where,
+      `the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`,
+    );
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
     fail(where, `the header is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) fail(where, "the header must be a JSON object");
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    fail(where, "the header must be a JSON object");
 
   const data = file.subarray(8 + headerLen);
   const metadata: Record<string, string> = {};
   const entries: { name: string; dtype: Dtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) fail(where, "__metadata__ must be an object of strings");
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        fail(where, "__metadata__ must be an object of strings");
       for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== "string") fail(where, `__metadata__.${k} must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== "string")
+          fail(where, `__metadata__.${k} must be a string, got ${JSON.stringify(v)}`);
         metadata[k] = v;
       }
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== "object" || info === null) fail(where, `tensor "${name}": expected {dtype, shape, data_offsets}`);
+    if (typeof info !== "object" || info === null)
+      fail(where, `tensor "${name}": expected {dtype, shape, data_offsets}`);
     if (!isDtype(info.dtype)) {
-      fail(where, `tensor "${name}": unknown dtype ${JSON.stringify(info.dtype)} (known: ${Object.keys(DTYPE_SIZES).join(", ")})`);
+      fail(
+        where,
+        `tensor "${name}": unknown dtype ${JSON.stringify(info.dtype)} (known: ${Object.keys(DTYPE_SIZES).join(", ")})`,
+      );
     }
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(where, `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+      fail(
+        where,
+        `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+      );
     }
     const offs = info.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isSafeInteger(d) && d >= 0) || offs[0] > offs[1]) {
-      fail(where, `tensor "${name}": data_offsets must be [begin, end] with 0 ≤ begin ≤ end, got ${JSON.stringify(offs)}`);
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every((d) => Number.isSafeInteger(d) && d >= 0) ||
+      offs[0] > offs[1]
+    ) {
+      fail(
+        where,
+        `tensor "${name}": data_offsets must be [begin, end] with 0 ≤ begin ≤ end, got ${JSON.stringify(offs)}`,
+      );
     }
     const [begin, end] = offs as [number, number];
     const expected = numel(shape) * DTYPE_SIZES[info.dtype];
@@ -132,21 +157,35 @@ export function readSafetensors(file: Uint8Array, where = ""): SafeTensorsFile {
   let prev: (typeof sorted)[number] | undefined;
   for (const e of sorted) {
     if (e.begin < cursor) {
-      fail(where, `overlapping offsets: tensor "${e.name}" [${e.begin}, ${e.end}) overlaps tensor "${prev!.name}" [${prev!.begin}, ${prev!.end})`);
+      fail(
+        where,
+        `overlapping offsets: tensor "${e.name}" [${e.begin}, ${e.end}) overlaps tensor "${prev!.name}" [${prev!.begin}, ${prev!.end})`,
+      );
     }
-    if (e.begin > cursor) fail(where, `hole in the data buffer: bytes [${cursor}, ${e.begin}) belong to no tensor (before "${e.name}")`);
+    if (e.begin > cursor)
+      fail(
+        where,
+        `hole in the data buffer: bytes [${cursor}, ${e.begin}) belong to no tensor (before "${e.name}")`,
+      );
     if (e.end > data.length) {
-      fail(where, `truncated file: tensor "${e.name}" ends at data byte ${e.end}, but the data buffer has only ${data.length} bytes`);
+      fail(
+        where,
+        `truncated file: tensor "${e.name}" ends at data byte ${e.end}, but the data buffer has only ${data.length} bytes`,
+      );
     }
     cursor = e.end;
     prev = e;
   }
   if (cursor !== data.length) {
-    fail(where, `the data buffer has ${data.length} bytes but the tensors cover only ${cursor} (trailing bytes)`);
+    fail(
+      where,
+      `the data buffer has ${data.length} bytes but the tensors cover only ${cursor} (trailing bytes)`,
+    );
   }
 
   const tensors = new Map<string, SafeTensor>();
-  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, bytes: data.slice(e.begin, e.end) });
+  for (const e of entries)
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, bytes: data.slice(e.begin, e.end) });
   return { tensors, metadata };
 }
 
@@ -165,18 +204,24 @@ export interface TensorToWrite {
 // Writes tensors in the order given, contiguously. The header is padded with
 // spaces to a multiple of 8 bytes, as the reference writer does, so that every
 // tensor's data starts 8-byte aligned when the file is memory-mapped.
-export function writeSafetensors(tensors: Iterable<[string, TensorToWrite]>, metadata: Record<string, string> = {}): Uint8Array {
+export function writeSafetensors(
+  tensors: Iterable<[string, TensorToWrite]>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (name === "__metadata__") throw new Error(`safetensors: "__metadata__" is reserved and cannot name a tensor`);
+    if (name === "__metadata__")
+      throw new Error(`safetensors: "__metadata__" is reserved and cannot name a tensor`);
     if (Object.hasOwn(header, name)) throw new Error(`safetensors: duplicate tensor name "${name}"`);
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     const expected = numel(t.shape) * DTYPE_SIZES[t.dtype];
     if (bytes.length !== expected) {
-      throw new Error(`safetensors: tensor "${name}": shape [${t.shape.join(", ")}] of ${t.dtype} needs ${expected} bytes, the data has ${bytes.length}`);
+      throw new Error(
+        `safetensors: tensor "${name}": shape [${t.shape.join(", ")}] of ${t.dtype} needs ${expected} bytes, the data has ${bytes.length}`,
+      );
     }
     header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);

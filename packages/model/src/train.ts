@@ -37,9 +37,16 @@ export interface StepInfo {
 }
 
 // Random windows: x = tokens[o .. o+T), y = tokens[o+1 .. o+T], the next token at each position.
-export function sampleBatch(rng: Rng, tokens: ArrayLike<number>, B: number, T: number): { x: Int32Array; y: Int32Array } {
-  if (tokens.length < T + 1) throw new Error(`sampleBatch: need at least T + 1 = ${T + 1} tokens, have ${tokens.length}`);
-  const x = new Int32Array(B * T), y = new Int32Array(B * T);
+export function sampleBatch(
+  rng: Rng,
+  tokens: ArrayLike<number>,
+  B: number,
+  T: number,
+): { x: Int32Array; y: Int32Array } {
+  if (tokens.length < T + 1)
+    throw new Error(`sampleBatch: need at least T + 1 = ${T + 1} tokens, have ${tokens.length}`);
+  const x = new Int32Array(B * T);
+  const y = new Int32Array(B * T);
   for (let b = 0; b < B; b++) {
     const o = rng.int(tokens.length - T);
     for (let t = 0; t < T; t++) {
@@ -63,7 +70,12 @@ export function decayMask(model: GPT): Uint8Array {
 }
 
 // Trains `model` in place; calls onStep after every optimizer step. Returns the losses.
-export function train(model: GPT, tokens: ArrayLike<number>, cfg: TrainConfig, onStep?: (s: StepInfo) => void): number[] {
+export function train(
+  model: GPT,
+  tokens: ArrayLike<number>,
+  cfg: TrainConfig,
+  onStep?: (s: StepInfo) => void,
+): number[] {
   const rng = new Rng(cfg.seed);
   const grads = zeroGrads(model);
   const opt = new AdamW(model.params.flat.length, decayMask(model), { weightDecay: cfg.weightDecay });

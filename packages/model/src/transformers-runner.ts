@@ -9,11 +9,19 @@
 
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { AutoModelForCausalLM, AutoTokenizer, env, pipeline, Tensor, type PreTrainedModel } from "@huggingface/transformers";
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  env,
+  pipeline,
+  Tensor,
+  type PreTrainedModel,
+} from "@huggingface/transformers";
 
 function useLocal(dir: string, files: string[] = ["config.json"]): string {
   // transformers.js's own message for a missing file is a TypeError deep inside it
-  for (const f of files) if (!existsSync(join(dir, f))) throw new Error(`transformers.js: ${join(dir, f)} is missing`);
+  for (const f of files)
+    if (!existsSync(join(dir, f))) throw new Error(`transformers.js: ${join(dir, f)} is missing`);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = dirname(resolve(dir)) + "/";
@@ -21,7 +29,10 @@ function useLocal(dir: string, files: string[] = ["config.json"]): string {
 }
 
 export async function loadTransformersModel(dir: string): Promise<PreTrainedModel> {
-  return AutoModelForCausalLM.from_pretrained(useLocal(dir, ["config.json", "generation_config.json", "onnx/model.onnx"]), { dtype: "fp32", device: "cpu" });
+  return AutoModelForCausalLM.from_pretrained(
+    useLocal(dir, ["config.json", "generation_config.json", "onnx/model.onnx"]),
+    { dtype: "fp32", device: "cpu" },
+  );
 }
 
 export async function loadTransformersTokenizer(dir: string) {
@@ -29,19 +40,35 @@ export async function loadTransformersTokenizer(dir: string) {
 }
 
 export async function loadTextGeneration(dir: string) {
-  return pipeline("text-generation", useLocal(dir, ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"]), { dtype: "fp32", device: "cpu" });
+  return pipeline(
+    "text-generation",
+    useLocal(dir, ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"]),
+    { dtype: "fp32", device: "cpu" },
+  );
 }
 
-const ids = (xs: readonly number[]) => new Tensor("int64", BigInt64Array.from(xs, (v) => BigInt(v)), [1, xs.length]);
+const ids = (xs: readonly number[]) =>
+  new Tensor(
+    "int64",
+    BigInt64Array.from(xs, (v) => BigInt(v)),
+    [1, xs.length],
+  );
 
 // Logits [1, T, V] of one forward call on a prompt.
-export async function transformersLogits(model: PreTrainedModel, prompt: readonly number[]): Promise<Float32Array> {
+export async function transformersLogits(
+  model: PreTrainedModel,
+  prompt: readonly number[],
+): Promise<Float32Array> {
   const out = await model({ input_ids: ids(prompt), attention_mask: ids(prompt.map(() => 1)) });
   return out.logits.data as Float32Array;
 }
 
 // Greedy generation by transformers.js's own loop (with its KV cache).
-export async function transformersGreedy(model: PreTrainedModel, prompt: readonly number[], maxNewTokens: number): Promise<number[]> {
+export async function transformersGreedy(
+  model: PreTrainedModel,
+  prompt: readonly number[],
+  maxNewTokens: number,
+): Promise<number[]> {
   const out = (await model.generate({
     inputs: ids(prompt),
     attention_mask: ids(prompt.map(() => 1)),

@@ -12,7 +12,8 @@ import { randomModel } from "./helpers.ts";
 // term ~1e-16·2/1e-5 = 2e-11. So we can demand agreement to 1e-7 (absolute,
 // plus 1e-6 relative), far below the size of any real mistake in a formula.
 const config = makeConfig({ n_layer: 2, n_head: 2, n_embd: 8, n_positions: 8, vocab_size: 13 });
-const B = 2, T = 5;
+const B = 2;
+const T = 5;
 const rng = new Rng(3);
 const ids = Array.from({ length: B * T }, () => rng.int(config.vocab_size));
 const targets = Array.from({ length: B * T }, () => rng.int(config.vocab_size));
@@ -37,12 +38,13 @@ const kinds = paramShapes(config)
 describe("backward pass vs finite differences (float64)", () => {
   it("the loss is the mean cross-entropy of the targets, checked by hand from the logits", () => {
     const a = forward(model, ids, B, T);
-    let sum = 0, count = 0;
+    let sum = 0;
+    let count = 0;
     for (let n = 0; n < B * T; n++) {
-      if (targets[n]! < 0) continue;
+      if (targets[n] < 0) continue;
       const row = Array.from(a.logits.subarray(n * 13, n * 13 + 13));
       const lse = Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
-      sum += lse - row[targets[n]!]!;
+      sum += lse - row[targets[n]];
       count++;
     }
     expect(Math.abs(L0 - sum / count)).toBeLessThan(1e-12);
@@ -50,40 +52,44 @@ describe("backward pass vs finite differences (float64)", () => {
 
   for (const name of kinds) {
     it(`dL/d ${name}`, () => {
-      const p = pByName.get(name)!, g = gByName.get(name)!;
+      const p = pByName.get(name)!;
+      const g = gByName.get(name)!;
       const r = new Rng(name.length * 31 + p.length);
       // a few random entries, plus the entry with the largest gradient
       let big = 0;
-      for (let i = 1; i < g.length; i++) if (Math.abs(g[i]!) > Math.abs(g[big]!)) big = i;
+      for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[big])) big = i;
       const picks = [big, r.int(p.length), r.int(p.length), r.int(p.length)];
-      if (name === "transformer.wte.weight") picks.push(ids[0]! * config.n_embd + 1); // a used row
+      if (name === "transformer.wte.weight") picks.push(ids[0] * config.n_embd + 1); // a used row
       const h = 1e-5;
       for (const i of picks) {
-        const keep = p[i]!;
+        const keep = p[i];
         p[i] = keep + h;
         const up = loss(model);
         p[i] = keep - h;
         const down = loss(model);
         p[i] = keep;
         const numeric = (up - down) / (2 * h);
-        expect(Math.abs(numeric - g[i]!), `${name}[${i}]: numeric ${numeric}, analytic ${g[i]}`).toBeLessThan(1e-7 + 1e-6 * Math.abs(numeric));
+        expect(Math.abs(numeric - g[i]), `${name}[${i}]: numeric ${numeric}, analytic ${g[i]}`).toBeLessThan(
+          1e-7 + 1e-6 * Math.abs(numeric),
+        );
       }
-      expect(Math.abs(g[big]!)).toBeGreaterThan(1e-4); // the check is not vacuous
+      expect(Math.abs(g[big])).toBeGreaterThan(1e-4); // the check is not vacuous
     });
   }
 
   it("all gradients at once: the directional derivative along a random direction", () => {
     const r = new Rng(99);
     const d = Float64Array.from({ length: model.params.flat.length }, () => r.normal());
-    const flat = model.params.flat, keep = Float64Array.from(flat);
+    const flat = model.params.flat;
+    const keep = Float64Array.from(flat);
     const h = 1e-6;
-    for (let i = 0; i < flat.length; i++) flat[i] = keep[i]! + h * d[i]!;
+    for (let i = 0; i < flat.length; i++) flat[i] = keep[i] + h * d[i];
     const up = loss(model);
-    for (let i = 0; i < flat.length; i++) flat[i] = keep[i]! - h * d[i]!;
+    for (let i = 0; i < flat.length; i++) flat[i] = keep[i] - h * d[i];
     const down = loss(model);
     flat.set(keep);
     let analytic = 0;
-    for (let i = 0; i < flat.length; i++) analytic += grads.flat[i]! * d[i]!;
+    for (let i = 0; i < flat.length; i++) analytic += grads.flat[i] * d[i];
     expect(Math.abs((up - down) / (2 * h) - analytic)).toBeLessThan(1e-6 * Math.max(1, Math.abs(analytic)));
   });
 
@@ -92,7 +98,7 @@ describe("backward pass vs finite differences (float64)", () => {
     lossAndGrads(model, ids, targets, B, T, g2);
     lossAndGrads(model, ids, targets, B, T, g2);
     let m = 0;
-    for (let i = 0; i < g2.flat.length; i++) m = Math.max(m, Math.abs(g2.flat[i]! - 2 * grads.flat[i]!));
+    for (let i = 0; i < g2.flat.length; i++) m = Math.max(m, Math.abs(g2.flat[i] - 2 * grads.flat[i]));
     expect(m).toBeLessThan(1e-12);
   });
 });

@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadCheckpoint, modelFromSafetensors, saveCheckpoint, weightsToSafetensors } from "../src/checkpoints.ts";
+import {
+  loadCheckpoint,
+  modelFromSafetensors,
+  saveCheckpoint,
+  weightsToSafetensors,
+} from "../src/checkpoints.ts";
 import { makeConfig } from "../src/config.ts";
 import { heldoutLoss, unigramLoss } from "../src/perplexity.ts";
 import { writeSafetensors } from "../src/safetensors.ts";
@@ -32,10 +37,16 @@ describe("checkpoint folders", () => {
   it("names a missing tensor, a wrong shape and an unexpected tensor", () => {
     const bytes = weightsToSafetensors(model);
     const bigger = makeConfig({ n_layer: 2, n_head: 2, n_embd: 8, n_positions: 8, vocab_size: 12 });
-    expect(() => modelFromSafetensors(bigger, bytes)).toThrow(/missing tensor "transformer\.h\.1\.ln_1\.weight"/);
+    expect(() => modelFromSafetensors(bigger, bytes)).toThrow(
+      /missing tensor "transformer\.h\.1\.ln_1\.weight"/,
+    );
     const wider = makeConfig({ n_layer: 1, n_head: 2, n_embd: 8, n_positions: 8, vocab_size: 13 });
-    expect(() => modelFromSafetensors(wider, bytes)).toThrow(/tensor "transformer\.wte\.weight" has shape \[12, 8\], the config needs \[13, 8\]/);
-    const extra = writeSafetensors([["lm_head.weight", { dtype: "F32", shape: [1], data: new Float32Array(1) }]]);
+    expect(() => modelFromSafetensors(wider, bytes)).toThrow(
+      /tensor "transformer\.wte\.weight" has shape \[12, 8\], the config needs \[13, 8\]/,
+    );
+    const extra = writeSafetensors([
+      ["lm_head.weight", { dtype: "F32", shape: [1], data: new Float32Array(1) }],
+    ]);
     expect(() => modelFromSafetensors(config, extra)).toThrow(/unexpected tensor "lm_head\.weight"/);
   });
 });
@@ -51,12 +62,17 @@ describe("perplexity", () => {
     const toks = [1, 5, 7, 2, 2, 9, 0, 3, 4, 11, 6];
     const V = config.vocab_size;
     // by hand, from the logits of two windows: [1,5,7,2] predicts 5,7,2,2; [2,9,0,3] predicts 9,0,3,4; [4,11] predicts 11,6
-    let sum = 0, n = 0;
-    for (const [start, T] of [[0, 4], [4, 4], [8, 2]] as const) {
+    let sum = 0;
+    let n = 0;
+    for (const [start, T] of [
+      [0, 4],
+      [4, 4],
+      [8, 2],
+    ] as const) {
       const l = forward(model, toks.slice(start, start + T), 1, T).logits;
       for (let t = 0; t < T; t++) {
         const row = Array.from(l.subarray(t * V, (t + 1) * V));
-        sum += Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[toks[start + t + 1]!]!;
+        sum += Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[toks[start + t + 1]];
         n++;
       }
     }

@@ -2,8 +2,14 @@ import { describe, expect, it } from "vitest";
 import { headDim, makeConfig, parseConfig } from "../src/config.ts";
 
 const good = {
-  model_type: "gpt2", n_layer: 2, n_head: 4, n_embd: 32, n_positions: 64, vocab_size: 300,
-  bos_token_id: 299, eos_token_id: 299,
+  model_type: "gpt2",
+  n_layer: 2,
+  n_head: 4,
+  n_embd: 32,
+  n_positions: 64,
+  vocab_size: 300,
+  bos_token_id: 299,
+  eos_token_id: 299,
 };
 
 describe("config.json (Hugging Face GPT-2 field names)", () => {
@@ -29,8 +35,12 @@ describe("config.json (Hugging Face GPT-2 field names)", () => {
 
   it("rejects a wrong model_type, a head count that does not divide n_embd, eos beyond the vocabulary", () => {
     expect(() => parseConfig({ ...good, model_type: "llama" })).toThrow(/model_type/);
-    expect(() => parseConfig({ ...good, n_head: 5 })).toThrow(/n_embd \(32\) must be divisible by n_head \(5\)/);
-    expect(() => parseConfig({ ...good, eos_token_id: 300 })).toThrow(/eos_token_id \(300\) must be < vocab_size \(300\)/);
+    expect(() => parseConfig({ ...good, n_head: 5 })).toThrow(
+      /n_embd \(32\) must be divisible by n_head \(5\)/,
+    );
+    expect(() => parseConfig({ ...good, eos_token_id: 300 })).toThrow(
+      /eos_token_id \(300\) must be < vocab_size \(300\)/,
+    );
     expect(() => parseConfig({ ...good, n_layer: 1.5 })).toThrow(/n_layer/);
   });
 

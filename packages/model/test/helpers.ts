@@ -5,7 +5,12 @@ import { Rng } from "@llm-labs/tensor";
 import { makeConfig, type GPTConfig } from "../src/config.ts";
 import { createGPT, type GPT } from "../src/gpt.ts";
 
-export function randomModel(config: GPTConfig, seed: number, std = 0.3, dtype: "float32" | "float64" = "float32"): GPT {
+export function randomModel(
+  config: GPTConfig,
+  seed: number,
+  std = 0.3,
+  dtype: "float32" | "float64" = "float32",
+): GPT {
   const model = createGPT(config, seed, dtype);
   const rng = new Rng(seed + 1);
   const flat = model.params.flat;
@@ -16,4 +21,3 @@ export function randomModel(config: GPTConfig, seed: number, std = 0.3, dtype: "
 export const tinyConfig = makeConfig({ n_layer: 2, n_head: 4, n_embd: 16, n_positions: 32, vocab_size: 40 });
 
 export { maxAbsDiff } from "@llm-labs/tensor";
-

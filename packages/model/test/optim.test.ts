@@ -14,13 +14,15 @@ describe("AdamW (Loshchilov & Hutter 2019, Algorithm 2)", () => {
   });
 
   it("second step uses the bias-corrected running moments", () => {
-    const b1 = 0.9, b2 = 0.95;
+    const b1 = 0.9;
+    const b2 = 0.95;
     const opt = new AdamW(1, Uint8Array.from([0]), { beta1: b1, beta2: b2, eps: 0 });
     const theta = Float32Array.from([0]);
     opt.step(theta, Float32Array.from([1]), 1);
     opt.step(theta, Float32Array.from([3]), 1);
     // by hand: m = 0.9·0.1 + 0.1·3 = 0.39, v = 0.95·0.05 + 0.05·9 = 0.4975
-    const mhat = 0.39 / (1 - b1 ** 2), vhat = 0.4975 / (1 - b2 ** 2);
+    const mhat = 0.39 / (1 - b1 ** 2);
+    const vhat = 0.4975 / (1 - b2 ** 2);
     expect(theta[0]).toBeCloseTo(-1 - mhat / Math.sqrt(vhat), 5);
   });
 

@@ -51,10 +51,17 @@ describe("TypeScript, ONNX Runtime and transformers.js agree", () => {
     const rest = await ort.step([...prompt.slice(6), ...other.slice(6)], 2, pre.cache);
     const V = config.vocab_size;
     for (let b = 0; b < 2; b++) {
-      expect(maxAbsDiff(pre.logits.subarray(b * 6 * V, (b + 1) * 6 * V), ts.subarray(b * 9 * V, (b * 9 + 6) * V))).toBeLessThan(TOL);
-      expect(maxAbsDiff(rest.logits.subarray(b * 3 * V, (b + 1) * 3 * V), ts.subarray((b * 9 + 6) * V, (b + 1) * 9 * V))).toBeLessThan(TOL);
+      expect(
+        maxAbsDiff(pre.logits.subarray(b * 6 * V, (b + 1) * 6 * V), ts.subarray(b * 9 * V, (b * 9 + 6) * V)),
+      ).toBeLessThan(TOL);
+      expect(
+        maxAbsDiff(
+          rest.logits.subarray(b * 3 * V, (b + 1) * 3 * V),
+          ts.subarray((b * 9 + 6) * V, (b + 1) * 9 * V),
+        ),
+      ).toBeLessThan(TOL);
     }
-    expect(rest.cache["past_key_values.1.value"]!.dims).toEqual([2, 4, 9, 8]);
+    expect(rest.cache["past_key_values.1.value"].dims).toEqual([2, 4, 9, 8]);
   });
 
   it("logits, TS vs transformers.js loading the folder, within 1e-4", async () => {
@@ -83,17 +90,23 @@ describe("TypeScript, ONNX Runtime and transformers.js agree", () => {
 
   it("the attention mask hides left padding (how transformers.js batches prompts of different lengths)", async () => {
     const short = [7, 7, 30, 2, 51, 9];
-    const pad = 3, S = prompt.length, V = config.vocab_size;
+    const pad = 3;
+    const S = prompt.length;
+    const V = config.vocab_size;
     // row 1 is [pad, pad, pad, ...short]; positions as Hugging Face builds them: cumsum(mask) - 1, 1 where masked
     const mask = [...prompt.map(() => 1), 0, 0, 0, ...short.map(() => 1)];
     const pos = [...prompt.map((_, i) => i), 1, 1, 1, ...short.map((_, i) => i)];
     const feeds = {
-      input_ids: { type: "int64" as const, data: BigInt64Array.from([...prompt, 0, 0, 0, ...short], BigInt), dims: [2, S] },
+      input_ids: {
+        type: "int64" as const,
+        data: BigInt64Array.from([...prompt, 0, 0, 0, ...short], BigInt),
+        dims: [2, S],
+      },
       attention_mask: { type: "int64" as const, data: BigInt64Array.from(mask, BigInt), dims: [2, S] },
       position_ids: { type: "int64" as const, data: BigInt64Array.from(pos, BigInt), dims: [2, S] },
       ...ort.emptyCache(2),
     };
-    const out = (await ort.session.run(feeds)).logits!.data as Float32Array;
+    const out = (await ort.session.run(feeds)).logits.data as Float32Array;
     expect(maxAbsDiff(out.subarray(0, S * V), logits(model, [prompt]))).toBeLessThan(TOL);
     expect(maxAbsDiff(out.subarray((S + pad) * V), logits(model, [short]))).toBeLessThan(TOL);
   });
@@ -101,8 +114,12 @@ describe("TypeScript, ONNX Runtime and transformers.js agree", () => {
   it("the graph has Hugging Face's decoder inputs and outputs", () => {
     const names = (n: string[]) => [...n].sort();
     const pkv = [0, 1].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
-    expect(names([...ort.session.session.inputNames])).toEqual(names(["input_ids", "attention_mask", "position_ids", ...pkv]));
-    expect(names([...ort.session.session.outputNames])).toEqual(names(["logits", ...pkv.map((n) => n.replace("past_key_values", "present"))]));
+    expect(names([...ort.session.session.inputNames])).toEqual(
+      names(["input_ids", "attention_mask", "position_ids", ...pkv]),
+    );
+    expect(names([...ort.session.session.outputNames])).toEqual(
+      names(["logits", ...pkv.map((n) => n.replace("past_key_values", "present"))]),
+    );
   });
 
   it("ORT rejects a token id outside the vocabulary", async () => {

@@ -58,12 +58,16 @@ describe("safetensors", () => {
   });
 
   it("rejects a file shorter than the 8-byte length", () => {
-    expect(() => readSafetensors(new Uint8Array(5), "m.safetensors")).toThrow(/safetensors m\.safetensors: truncated file: 5 bytes/);
+    expect(() => readSafetensors(new Uint8Array(5), "m.safetensors")).toThrow(
+      /safetensors m\.safetensors: truncated file: 5 bytes/,
+    );
   });
 
   it("rejects a truncated data buffer, naming the tensor", () => {
     const full = handMade({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] } }, f32bytes([1, 2, 3, 4]));
-    expect(() => readSafetensors(full.subarray(0, full.length - 3))).toThrow(/truncated file: tensor "a" ends at data byte 16, but the data buffer has only 13 bytes/);
+    expect(() => readSafetensors(full.subarray(0, full.length - 3))).toThrow(
+      /truncated file: tensor "a" ends at data byte 16, but the data buffer has only 13 bytes/,
+    );
   });
 
   it("rejects a header length beyond the file size", () => {
@@ -79,7 +83,9 @@ describe("safetensors", () => {
       },
       f32bytes([1, 2, 3]),
     );
-    expect(() => readSafetensors(file)).toThrow(/overlapping offsets: tensor "b" \[4, 12\) overlaps tensor "a" \[0, 8\)/);
+    expect(() => readSafetensors(file)).toThrow(
+      /overlapping offsets: tensor "b" \[4, 12\) overlaps tensor "a" \[0, 8\)/,
+    );
   });
 
   it("rejects holes and trailing bytes", () => {
@@ -92,8 +98,13 @@ describe("safetensors", () => {
   it("rejects an unknown dtype and a shape that does not match the byte count", () => {
     const bad = handMade({ a: { dtype: "F33", shape: [1], data_offsets: [0, 4] } }, f32bytes([1]));
     expect(() => readSafetensors(bad)).toThrow(/tensor "a": unknown dtype "F33"/);
-    const mismatch = handMade({ a: { dtype: "F32", shape: [2, 2], data_offsets: [0, 12] } }, f32bytes([1, 2, 3]));
-    expect(() => readSafetensors(mismatch)).toThrow(/tensor "a": shape \[2, 2\] of F32 needs 16 bytes, but data_offsets \[0, 12\] hold 12/);
+    const mismatch = handMade(
+      { a: { dtype: "F32", shape: [2, 2], data_offsets: [0, 12] } },
+      f32bytes([1, 2, 3]),
+    );
+    expect(() => readSafetensors(mismatch)).toThrow(
+      /tensor "a": shape \[2, 2\] of F32 needs 16 bytes, but data_offsets \[0, 12\] hold 12/,
+    );
   });
 
   it("rejects a header that is not a JSON object and non-string metadata", () => {
@@ -105,6 +116,8 @@ describe("safetensors", () => {
   });
 
   it("the writer refuses data that does not match its shape", () => {
-    expect(() => writeSafetensors([["x", { dtype: "F32", shape: [2, 2], data: new Float32Array(3) }]])).toThrow(/needs 16 bytes, the data has 12/);
+    expect(() =>
+      writeSafetensors([["x", { dtype: "F32", shape: [2, 2], data: new Float32Array(3) }]]),
+    ).toThrow(/needs 16 bytes, the data has 12/);
   });
 });

@@ -15,7 +15,8 @@ import { maxAbsDiff } from "./helpers.ts";
 const have = ["target", "draft"].every((n) => existsSync(join(checkpointDir(n), "onnx", "model.onnx")));
 
 describe.skipIf(!have)("committed checkpoints", () => {
-  let target: GPT, draft: GPT;
+  let target: GPT;
+  let draft: GPT;
   let tok: Awaited<ReturnType<typeof loadTransformersTokenizer>>;
   beforeAll(async () => {
     target = loadCheckpoint(checkpointDir("target"));
@@ -26,7 +27,8 @@ describe.skipIf(!have)("committed checkpoints", () => {
   it("share one tokenizer; the draft is at least 4× cheaper per token", () => {
     expect(draft.config.vocab_size).toBe(target.config.vocab_size);
     // forward multiply-adds per token: 12·D² per block + D·V for the tied head
-    const macs = (g: GPT) => g.config.n_layer * 12 * g.config.n_embd ** 2 + g.config.n_embd * g.config.vocab_size;
+    const macs = (g: GPT) =>
+      g.config.n_layer * 12 * g.config.n_embd ** 2 + g.config.n_embd * g.config.vocab_size;
     expect(macs(target) / macs(draft)).toBeGreaterThanOrEqual(4);
     expect(countParams(target.config)).toBeGreaterThan(4 * countParams(draft.config));
   });
@@ -43,7 +45,10 @@ describe.skipIf(!have)("committed checkpoints", () => {
   for (const name of ["target", "draft"]) {
     it(`${name}: ORT logits match the TypeScript forward within 1e-4 on a real prompt`, async () => {
       const model = name === "target" ? target : draft;
-      const prompt: number[] = tok.encode("Once upon a time, there was a shy rabbit named Tom. 从前，有一只害羞的兔子", { add_special_tokens: false });
+      const prompt: number[] = tok.encode(
+        "Once upon a time, there was a shy rabbit named Tom. 从前，有一只害羞的兔子",
+        { add_special_tokens: false },
+      );
       const ort = await OrtGPT.load(model.config, join(checkpointDir(name), "onnx", "model.onnx"));
       const o = (await ort.step(prompt, 1, ort.emptyCache(1))).logits;
       await ort.release();
@@ -57,10 +62,10 @@ describe.skipIf(!have)("committed checkpoints", () => {
     const out = (await gen(prompt, { max_new_tokens: 40, do_sample: false })) as { generated_text: string }[];
     await gen.dispose();
     const ids: number[] = tok.encode(prompt, { add_special_tokens: false });
-    const ours = tok.decode([...ids, ...generate(target, ids, { maxNewTokens: 40 })], { skip_special_tokens: true });
-    expect(out[0]!.generated_text).toBe(ours);
+    const ours = tok.decode([...ids, ...generate(target, ids, { maxNewTokens: 40 })], {
+      skip_special_tokens: true,
+    });
+    expect(out[0].generated_text).toBe(ours);
     expect(ours.length).toBeGreaterThan(prompt.length + 40); // it did continue the story
   });
 });
-
-

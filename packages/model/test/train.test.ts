@@ -8,7 +8,18 @@ const config = makeConfig({ n_layer: 2, n_head: 2, n_embd: 16, n_positions: 16, 
 // A stream with structure to learn: the sequence 0..31 over and over, with noise.
 const r = new Rng(5);
 const tokens = Uint16Array.from({ length: 4000 }, (_, i) => (r.next() < 0.1 ? r.int(32) : i % 32));
-const cfg: TrainConfig = { seed: 42, batchSize: 2, seqLen: 16, accum: 2, steps: 6, maxLr: 1e-2, minLr: 1e-3, warmup: 2, weightDecay: 0.1, gradClip: 1 };
+const cfg: TrainConfig = {
+  seed: 42,
+  batchSize: 2,
+  seqLen: 16,
+  accum: 2,
+  steps: 6,
+  maxLr: 1e-2,
+  minLr: 1e-3,
+  warmup: 2,
+  weightDecay: 0.1,
+  gradClip: 1,
+};
 
 describe("training", () => {
   it("is reproducible: same seed, same losses, bit for bit", () => {
@@ -30,13 +41,17 @@ describe("training", () => {
   it("sampleBatch: targets are the inputs shifted by one token", () => {
     const { x, y } = sampleBatch(new Rng(1), tokens, 3, 8);
     for (let b = 0; b < 3; b++) for (let t = 0; t < 7; t++) expect(y[b * 8 + t]).toBe(x[b * 8 + t + 1]);
-    expect(() => sampleBatch(new Rng(1), tokens.subarray(0, 8), 1, 8)).toThrow(/need at least T \+ 1 = 9 tokens, have 8/);
+    expect(() => sampleBatch(new Rng(1), tokens.subarray(0, 8), 1, 8)).toThrow(
+      /need at least T \+ 1 = 9 tokens, have 8/,
+    );
   });
 
   it("weight decay applies to matrices and embeddings only", () => {
     const m = createGPT(config, 1);
     const mask = decayMask(m);
-    const D = 16, V = 32, P = 16;
+    const D = 16;
+    const V = 32;
+    const P = 16;
     // wte and wpe come first (decayed), then h.0.ln_1.weight (not decayed)
     expect(mask.subarray(0, V * D + P * D).every((v) => v === 1)).toBe(true);
     expect(mask.subarray(V * D + P * D, V * D + P * D + 2 * D).every((v) => v === 0)).toBe(true);

@@ -2,7 +2,17 @@
 
 import { DataType } from "./onnx-proto.ts";
 
-export type ElemType = "float32" | "float64" | "float16" | "int64" | "int32" | "int8" | "uint8" | "bool" | "int4" | "uint4";
+export type ElemType =
+  | "float32"
+  | "float64"
+  | "float16"
+  | "int64"
+  | "int32"
+  | "int8"
+  | "uint8"
+  | "bool"
+  | "int4"
+  | "uint4";
 
 // The ONNX TensorProto.DataType number of each element type.
 export const dataTypeOf: Record<ElemType, DataType> = {
@@ -71,7 +81,10 @@ export function checkTensor(t: TensorData, where: string): void {
   if (range) {
     for (let i = 0; i < t.data.length; i++) {
       const v = Number(t.data[i]);
-      if (v < range[0] || v > range[1]) throw new Error(`${where}: element ${i} is ${v}, outside ${t.type}'s range ${range[0]} … ${range[1]}`);
+      if (v < range[0] || v > range[1])
+        throw new Error(
+          `${where}: element ${i} is ${v}, outside ${t.type}'s range ${range[0]} … ${range[1]}`,
+        );
     }
   }
 }
@@ -81,14 +94,14 @@ export function checkTensor(t: TensorData, where: string): void {
 // count leaves the last high nibble 0.
 export function packNibbles(values: Int8Array | Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.ceil(values.length / 2));
-  for (let i = 0; i < values.length; i++) out[i >> 1]! |= (values[i]! & 0x0f) << (4 * (i & 1));
+  for (let i = 0; i < values.length; i++) out[i >> 1] |= (values[i] & 0x0f) << (4 * (i & 1));
   return out;
 }
 
 export function unpackNibbles(bytes: Uint8Array, count: number, signed: boolean): Int8Array | Uint8Array {
   const out = signed ? new Int8Array(count) : new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const v = (bytes[i >> 1]! >> (4 * (i & 1))) & 0x0f;
+    const v = (bytes[i >> 1] >> (4 * (i & 1))) & 0x0f;
     out[i] = signed && v > 7 ? v - 16 : v;
   }
   return out;

@@ -49,7 +49,15 @@ export interface ModelOptions {
 // 15-18 -> 8, 19-20 -> 9, 21-22 -> 10, 23 -> 11. Newer opsets: pass irVersion.
 export function irVersionFor(opset: number): number {
   const table: [maxOpset: number, ir: number][] = [
-    [8, 3], [9, 4], [10, 5], [11, 6], [14, 7], [18, 8], [20, 9], [22, 10], [23, 11],
+    [8, 3],
+    [9, 4],
+    [10, 5],
+    [11, 6],
+    [14, 7],
+    [18, 8],
+    [20, 9],
+    [22, 10],
+    [23, 11],
   ];
   for (const [maxOpset, ir] of table) if (opset <= maxOpset) return ir;
   return 11;
@@ -90,7 +98,9 @@ export function toAttribute(name: string, v: AttrValue): AttributeProto {
 // they work (initializers, QuantizeLinear/DequantizeLinear, Cast), so keep them there.
 function noFourBitIO(kind: string, name: string, type: ElemType): void {
   if (type === "int4" || type === "uint4") {
-    throw new Error(`graph ${kind} "${name}": onnxruntime-node cannot pass ${type} tensors in or out of a model; keep them inside the graph (an initializer, or Cast to int8/uint8 before the output)`);
+    throw new Error(
+      `graph ${kind} "${name}": onnxruntime-node cannot pass ${type} tensors in or out of a model; keep them inside the graph (an initializer, or Cast to int8/uint8 before the output)`,
+    );
   }
 }
 

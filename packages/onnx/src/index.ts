@@ -23,7 +23,17 @@ export type {
   TensorProto,
   ValueInfoProto,
 } from "./onnx-proto.ts";
-export { checkTensor, dataTypeOf, f32, i64, numel, packNibbles, rawBytes, tensorBytes, unpackNibbles } from "./dtypes.ts";
+export {
+  checkTensor,
+  dataTypeOf,
+  f32,
+  i64,
+  numel,
+  packNibbles,
+  rawBytes,
+  tensorBytes,
+  unpackNibbles,
+} from "./dtypes.ts";
 export type { ElemType, TensorData, TypedArray } from "./dtypes.ts";
 export { GraphBuilder, irVersionFor, toAttribute, toTensorProto } from "./graph.ts";
 export type { AttrValue, ModelOptions, NodeOptions } from "./graph.ts";

@@ -90,14 +90,14 @@ export class ProtoWriter {
   // back to back, instead of one key per value.
   packedVarints(field: number, values: ArrayLike<number | bigint>): this {
     const payload = new ProtoWriter();
-    for (let i = 0; i < values.length; i++) payload.push(encodeVarint(values[i]!));
+    for (let i = 0; i < values.length; i++) payload.push(encodeVarint(values[i]));
     return this.bytes(field, payload.finish());
   }
 
   packedFloats(field: number, values: ArrayLike<number>): this {
     const payload = new Uint8Array(4 * values.length);
     const view = new DataView(payload.buffer);
-    for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i]!, true);
+    for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
     return this.bytes(field, payload);
   }
 
@@ -128,7 +128,7 @@ export function* readFields(bytes: Uint8Array): Generator<RawField> {
     let shift = 0n;
     for (;;) {
       if (pos >= bytes.length) throw new Error("protobuf: truncated varint");
-      const b = bytes[pos++]!;
+      const b = bytes[pos++];
       result |= BigInt(b & 0x7f) << shift;
       if ((b & 0x80) === 0) return result;
       shift += 7n;

@@ -78,7 +78,9 @@ export class OrtModel {
     try {
       results = await this.session.run(ortFeeds);
     } catch (e) {
-      throw new Error(`onnx: ONNX Runtime failed while running the ${this.description}.\nORT says: ${message(e)}`);
+      throw new Error(
+        `onnx: ONNX Runtime failed while running the ${this.description}.\nORT says: ${message(e)}`,
+      );
     }
     const out: Outputs = {};
     for (const [name, value] of Object.entries(results)) {

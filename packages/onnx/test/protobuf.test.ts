@@ -35,7 +35,7 @@ describe("ProtoWriter", () => {
     expect(hex(new ProtoWriter().varint(1, 150).finish())).toBe("08 96 01");
   });
 
-  it("writes the guide's Test2 message: b = \"testing\" in field 2", () => {
+  it('writes the guide\'s Test2 message: b = "testing" in field 2', () => {
     expect(hex(new ProtoWriter().string(2, "testing").finish())).toBe("12 07 74 65 73 74 69 6e 67");
   });
 
@@ -45,9 +45,7 @@ describe("ProtoWriter", () => {
   });
 
   it("writes the guide's packed example: field 6 = [3, 270, 86942]", () => {
-    expect(hex(new ProtoWriter().packedVarints(6, [3, 270, 86942]).finish())).toBe(
-      "32 06 03 8e 02 9e a7 05",
-    );
+    expect(hex(new ProtoWriter().packedVarints(6, [3, 270, 86942]).finish())).toBe("32 06 03 8e 02 9e a7 05");
   });
 
   it("writes a float as wire type 5 and 4 little-endian bytes (1.0f = 0x3F800000)", () => {
@@ -65,8 +63,8 @@ describe("readFields", () => {
     const bytes = new ProtoWriter().varint(1, 150).string(2, "hi").float(3, 2).varint(4, -1).finish();
     const fields = [...readFields(bytes)];
     expect(fields.map((f) => f.field)).toEqual([1, 2, 4]); // floats are skipped by design
-    expect(fields[0]!.value).toBe(150n);
-    expect(new TextDecoder().decode(fields[1]!.value as Uint8Array)).toBe("hi");
-    expect(fields[2]!.value).toBe(2n ** 64n - 1n);
+    expect(fields[0].value).toBe(150n);
+    expect(new TextDecoder().decode(fields[1].value as Uint8Array)).toBe("hi");
+    expect(fields[2].value).toBe(2n ** 64n - 1n);
   });
 });

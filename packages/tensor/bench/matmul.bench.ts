@@ -44,10 +44,10 @@ for (const n of sizes) {
   const ortMs = await timeItAsync(() => ort.session.run(feeds), { repeat: 15, warmup: 3 });
 
   // Sanity: the kernels must agree before their speeds mean anything.
-  const ortC = (await ort.session.run(feeds)).C!.data as Float32Array;
+  const ortC = (await ort.session.run(feeds)).C.data as Float32Array;
   const ours = matmul(a, b).data;
   let maxDiff = 0;
-  for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i]! - ortC[i]!));
+  for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - ortC[i]));
   await ort.release();
 
   rows.push({ n, naive: gflops(n, naiveMs), ours: gflops(n, oursMs), ort: gflops(n, ortMs), maxDiff });

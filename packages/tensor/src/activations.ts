@@ -4,7 +4,7 @@ import type { Tensor } from "./tensor.ts";
 
 function map(x: Tensor, f: (v: number) => number): Tensor {
   const y = new Float32Array(x.data.length);
-  for (let i = 0; i < y.length; i++) y[i] = f(x.data[i]!);
+  for (let i = 0; i < y.length; i++) y[i] = f(x.data[i]);
   return { data: y, shape: [...x.shape] };
 }
 

@@ -1,7 +1,14 @@
 // @llm-labs/tensor: the float32 math of a transformer, written to be read.
 export { assertShape, formatShape, numel, rowsAndCols, shapeOf, tensor, zeros } from "./tensor.ts";
 export type { Tensor } from "./tensor.ts";
-export { matmul, matmulInto, matmulNaive, matmulTransAInto, matmulTransB, matmulTransBInto } from "./matmul.ts";
+export {
+  matmul,
+  matmulInto,
+  matmulNaive,
+  matmulTransAInto,
+  matmulTransB,
+  matmulTransBInto,
+} from "./matmul.ts";
 export type { Floats } from "./matmul.ts";
 export { logSoftmax, softmax } from "./softmax.ts";
 export { layerNorm, rmsNorm } from "./norm.ts";

@@ -35,16 +35,19 @@ function checkMatrices(a: Tensor, b: Tensor, where: string, bTransposed: boolean
 export function matmulNaive(a: Tensor, b: Tensor): Tensor {
   checkMatrices(a, b, "matmulNaive", false);
   if (a.shape.length !== 2 || b.shape.length !== 2) {
-    throw new Error(`matmulNaive: only plain matrices, got A ${formatShape(a.shape)} and B ${formatShape(b.shape)}`);
+    throw new Error(
+      `matmulNaive: only plain matrices, got A ${formatShape(a.shape)} and B ${formatShape(b.shape)}`,
+    );
   }
   const [M, K] = a.shape as [number, number];
-  const N = b.shape[1]!;
-  const A = a.data, B = b.data;
+  const N = b.shape[1];
+  const A = a.data;
+  const B = b.data;
   const C = new Float32Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let sum = 0;
-      for (let k = 0; k < K; k++) sum += A[i * K + k]! * B[k * N + j]!;
+      for (let k = 0; k < K; k++) sum += A[i * K + k] * B[k * N + j];
       C[i * N + j] = sum;
     }
   }
@@ -69,27 +72,44 @@ export function matmulNaive(a: Tensor, b: Tensor): Tensor {
 //    i-k-j path.
 // We tried tiling over k and j as well (so a block of B stays in cache): at the
 // sizes in this course (up to 512) it gave no consistent gain, so it is left out.
-export function matmulInto(
-  C: Floats,
-  A: Floats,
-  B: Floats,
-  M: number,
-  K: number,
-  N: number,
-): void {
+export function matmulInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
   let i = 0;
   for (; i + 4 <= M; i += 4) {
-    const c0 = i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N; // row starts in C
-    const r0 = i * K, r1 = r0 + K, r2 = r1 + K, r3 = r2 + K; // row starts in A
+    const c0 = i * N;
+    const c1 = c0 + N;
+    const c2 = c1 + N;
+    const c3 = c2 + N; // row starts in C
+    const r0 = i * K;
+    const r1 = r0 + K;
+    const r2 = r1 + K;
+    const r3 = r2 + K; // row starts in A
     let k = 0;
     for (; k + 4 <= K; k += 4) {
-      const a00 = A[r0 + k]!, a01 = A[r0 + k + 1]!, a02 = A[r0 + k + 2]!, a03 = A[r0 + k + 3]!;
-      const a10 = A[r1 + k]!, a11 = A[r1 + k + 1]!, a12 = A[r1 + k + 2]!, a13 = A[r1 + k + 3]!;
-      const a20 = A[r2 + k]!, a21 = A[r2 + k + 1]!, a22 = A[r2 + k + 2]!, a23 = A[r2 + k + 3]!;
-      const a30 = A[r3 + k]!, a31 = A[r3 + k + 1]!, a32 = A[r3 + k + 2]!, a33 = A[r3 + k + 3]!;
-      const b0 = k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N; // rows k..k+3 of B
+      const a00 = A[r0 + k];
+      const a01 = A[r0 + k + 1];
+      const a02 = A[r0 + k + 2];
+      const a03 = A[r0 + k + 3];
+      const a10 = A[r1 + k];
+      const a11 = A[r1 + k + 1];
+      const a12 = A[r1 + k + 2];
+      const a13 = A[r1 + k + 3];
+      const a20 = A[r2 + k];
+      const a21 = A[r2 + k + 1];
+      const a22 = A[r2 + k + 2];
+      const a23 = A[r2 + k + 3];
+      const a30 = A[r3 + k];
+      const a31 = A[r3 + k + 1];
+      const a32 = A[r3 + k + 2];
+      const a33 = A[r3 + k + 3];
+      const b0 = k * N;
+      const b1 = b0 + N;
+      const b2 = b1 + N;
+      const b3 = b2 + N; // rows k..k+3 of B
       for (let j = 0; j < N; j++) {
-        const x0 = B[b0 + j]!, x1 = B[b1 + j]!, x2 = B[b2 + j]!, x3 = B[b3 + j]!;
+        const x0 = B[b0 + j];
+        const x1 = B[b1 + j];
+        const x2 = B[b2 + j];
+        const x3 = B[b3 + j];
         C[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
         C[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
         C[c2 + j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
@@ -97,10 +117,13 @@ export function matmulInto(
       }
     }
     for (; k < K; k++) {
-      const a0 = A[r0 + k]!, a1 = A[r1 + k]!, a2 = A[r2 + k]!, a3 = A[r3 + k]!;
+      const a0 = A[r0 + k];
+      const a1 = A[r1 + k];
+      const a2 = A[r2 + k];
+      const a3 = A[r3 + k];
       const b = k * N;
       for (let j = 0; j < N; j++) {
-        const x = B[b + j]!;
+        const x = B[b + j];
         C[c0 + j] += a0 * x;
         C[c1 + j] += a1 * x;
         C[c2 + j] += a2 * x;
@@ -111,9 +134,9 @@ export function matmulInto(
   for (; i < M; i++) {
     const c = i * N;
     for (let k = 0; k < K; k++) {
-      const a = A[i * K + k]!;
+      const a = A[i * K + k];
       const b = k * N;
-      for (let j = 0; j < N; j++) C[c + j] += a * B[b + j]!;
+      for (let j = 0; j < N; j++) C[c + j] += a * B[b + j];
     }
   }
 }
@@ -125,23 +148,53 @@ export function matmulInto(
 export function matmulTransBInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
   let i = 0;
   for (; i + 2 <= M; i += 2) {
-    const a0 = i * K, a1 = a0 + K, c0 = i * N, c1 = c0 + N;
+    const a0 = i * K;
+    const a1 = a0 + K;
+    const c0 = i * N;
+    const c1 = c0 + N;
     let j = 0;
     for (; j + 4 <= N; j += 4) {
-      const b0 = j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      const b0 = j * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let s00 = 0;
+      let s01 = 0;
+      let s02 = 0;
+      let s03 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      let s12 = 0;
+      let s13 = 0;
       for (let k = 0; k < K; k++) {
-        const x0 = A[a0 + k], x1 = A[a1 + k];
-        const y0 = B[b0 + k], y1 = B[b1 + k], y2 = B[b2 + k], y3 = B[b3 + k];
-        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+        const x0 = A[a0 + k];
+        const x1 = A[a1 + k];
+        const y0 = B[b0 + k];
+        const y1 = B[b1 + k];
+        const y2 = B[b2 + k];
+        const y3 = B[b3 + k];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s02 += x0 * y2;
+        s03 += x0 * y3;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+        s12 += x1 * y2;
+        s13 += x1 * y3;
       }
-      C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
-      C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
+      C[c0 + j] += s00;
+      C[c0 + j + 1] += s01;
+      C[c0 + j + 2] += s02;
+      C[c0 + j + 3] += s03;
+      C[c1 + j] += s10;
+      C[c1 + j + 1] += s11;
+      C[c1 + j + 2] += s12;
+      C[c1 + j + 3] += s13;
     }
     for (; j < N; j++) {
       const b = j * K;
-      let s0 = 0, s1 = 0;
+      let s0 = 0;
+      let s1 = 0;
       for (let k = 0; k < K; k++) {
         s0 += A[a0 + k] * B[b + k];
         s1 += A[a1 + k] * B[b + k];
@@ -151,7 +204,8 @@ export function matmulTransBInto(C: Floats, A: Floats, B: Floats, M: number, K: 
     }
   }
   for (; i < M; i++) {
-    const a = i * K, c = i * N;
+    const a = i * K;
+    const c = i * N;
     for (let j = 0; j < N; j++) {
       const b = j * K;
       let s = 0;
@@ -167,17 +221,41 @@ export function matmulTransBInto(C: Floats, A: Floats, B: Floats, M: number, K: 
 export function matmulTransAInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
   let i = 0;
   for (; i + 4 <= M; i += 4) {
-    const c0 = i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+    const c0 = i * N;
+    const c1 = c0 + N;
+    const c2 = c1 + N;
+    const c3 = c2 + N;
     let k = 0;
     for (; k + 4 <= K; k += 4) {
-      const r0 = k * M + i, r1 = r0 + M, r2 = r1 + M, r3 = r2 + M; // A[k.., i..]
-      const a00 = A[r0], a01 = A[r1], a02 = A[r2], a03 = A[r3];
-      const a10 = A[r0 + 1], a11 = A[r1 + 1], a12 = A[r2 + 1], a13 = A[r3 + 1];
-      const a20 = A[r0 + 2], a21 = A[r1 + 2], a22 = A[r2 + 2], a23 = A[r3 + 2];
-      const a30 = A[r0 + 3], a31 = A[r1 + 3], a32 = A[r2 + 3], a33 = A[r3 + 3];
-      const b0 = k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+      const r0 = k * M + i;
+      const r1 = r0 + M;
+      const r2 = r1 + M;
+      const r3 = r2 + M; // A[k.., i..]
+      const a00 = A[r0];
+      const a01 = A[r1];
+      const a02 = A[r2];
+      const a03 = A[r3];
+      const a10 = A[r0 + 1];
+      const a11 = A[r1 + 1];
+      const a12 = A[r2 + 1];
+      const a13 = A[r3 + 1];
+      const a20 = A[r0 + 2];
+      const a21 = A[r1 + 2];
+      const a22 = A[r2 + 2];
+      const a23 = A[r3 + 2];
+      const a30 = A[r0 + 3];
+      const a31 = A[r1 + 3];
+      const a32 = A[r2 + 3];
+      const a33 = A[r3 + 3];
+      const b0 = k * N;
+      const b1 = b0 + N;
+      const b2 = b1 + N;
+      const b3 = b2 + N;
       for (let j = 0; j < N; j++) {
-        const x0 = B[b0 + j], x1 = B[b1 + j], x2 = B[b2 + j], x3 = B[b3 + j];
+        const x0 = B[b0 + j];
+        const x1 = B[b1 + j];
+        const x2 = B[b2 + j];
+        const x3 = B[b3 + j];
         C[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3;
         C[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3;
         C[c2 + j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3;
@@ -186,7 +264,10 @@ export function matmulTransAInto(C: Floats, A: Floats, B: Floats, M: number, K: 
     }
     for (; k < K; k++) {
       const r = k * M + i;
-      const a0 = A[r], a1 = A[r + 1], a2 = A[r + 2], a3 = A[r + 3];
+      const a0 = A[r];
+      const a1 = A[r + 1];
+      const a2 = A[r + 2];
+      const a3 = A[r + 3];
       const b = k * N;
       for (let j = 0; j < N; j++) {
         const x = B[b + j];
@@ -216,9 +297,9 @@ type Kernel = typeof matmulInto;
 function batched(a: Tensor, b: Tensor, where: string, bTransposed: boolean, kernel: Kernel): Tensor {
   checkMatrices(a, b, where, bTransposed);
   const lead = a.shape.slice(0, -2);
-  const M = a.shape[a.shape.length - 2]!;
-  const K = a.shape[a.shape.length - 1]!;
-  const N = b.shape[b.shape.length - (bTransposed ? 2 : 1)]!;
+  const M = a.shape[a.shape.length - 2];
+  const K = a.shape[a.shape.length - 1];
+  const N = b.shape[b.shape.length - (bTransposed ? 2 : 1)];
   const out = zeros([...lead, M, N]);
   if (b.shape.length === 2) {
     kernel(out.data, a.data, b.data, numel(lead) * M, K, N);

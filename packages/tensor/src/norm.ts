@@ -6,7 +6,9 @@ import type { Tensor } from "./tensor.ts";
 
 function checkParam(p: Tensor, cols: number, name: string, where: string): void {
   if (p.shape.length !== 1 || p.shape[0] !== cols) {
-    throw new Error(`${where}: ${name} must have shape [${cols}] (the last axis of x), got ${formatShape(p.shape)}`);
+    throw new Error(
+      `${where}: ${name} must have shape [${cols}] (the last axis of x), got ${formatShape(p.shape)}`,
+    );
   }
 }
 
@@ -26,19 +28,19 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let mean = 0;
-    for (let i = 0; i < cols; i++) mean += x.data[o + i]!;
+    for (let i = 0; i < cols; i++) mean += x.data[o + i];
     mean /= cols;
     // Two passes (mean first, then squared deviations): the one-pass formula
     // E[x²] - E[x]² cancels catastrophically when |μ| is large compared to σ.
     let variance = 0;
     for (let i = 0; i < cols; i++) {
-      const d = x.data[o + i]! - mean;
+      const d = x.data[o + i] - mean;
       variance += d * d;
     }
     variance /= cols;
     const inv = 1 / Math.sqrt(variance + eps);
     for (let i = 0; i < cols; i++) {
-      y[o + i] = (x.data[o + i]! - mean) * inv * gamma.data[i]! + beta.data[i]!;
+      y[o + i] = (x.data[o + i] - mean) * inv * gamma.data[i] + beta.data[i];
     }
   }
   return { data: y, shape: [...x.shape] };
@@ -58,9 +60,9 @@ export function rmsNorm(x: Tensor, gamma: Tensor, eps = 1e-5): Tensor {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let sumSq = 0;
-    for (let i = 0; i < cols; i++) sumSq += x.data[o + i]! * x.data[o + i]!;
+    for (let i = 0; i < cols; i++) sumSq += x.data[o + i] * x.data[o + i];
     const inv = 1 / Math.sqrt(sumSq / cols + eps);
-    for (let i = 0; i < cols; i++) y[o + i] = x.data[o + i]! * inv * gamma.data[i]!;
+    for (let i = 0; i < cols; i++) y[o + i] = x.data[o + i] * inv * gamma.data[i];
   }
   return { data: y, shape: [...x.shape] };
 }

@@ -38,9 +38,10 @@ export function rope(x: Tensor, opts: RopeOptions = {}): Tensor {
   const offset = opts.offset ?? 0;
   const base = opts.base ?? 10000;
   if (x.shape.length < 2) throw new Error(`rope: expected shape [..., T, D], got ${formatShape(x.shape)}`);
-  const D = x.shape[x.shape.length - 1]!;
-  const T = x.shape[x.shape.length - 2]!;
-  if (D % 2 !== 0) throw new Error(`rope: head size D must be even to form pairs, got ${formatShape(x.shape)}`);
+  const D = x.shape[x.shape.length - 1];
+  const T = x.shape[x.shape.length - 2];
+  if (D % 2 !== 0)
+    throw new Error(`rope: head size D must be even to form pairs, got ${formatShape(x.shape)}`);
   const half = D / 2;
 
   // cos(pθ_i) and sin(pθ_i) for every row t and pair i, computed in float64.
@@ -60,10 +61,10 @@ export function rope(x: Tensor, opts: RopeOptions = {}): Tensor {
     const o = r * D;
     const a = (r % T) * half; // the row's position among the T rows
     for (let i = 0; i < half; i++) {
-      const u = x.data[o + i]!;
-      const v = x.data[o + i + half]!;
-      y[o + i] = u * cos[a + i]! - v * sin[a + i]!;
-      y[o + i + half] = v * cos[a + i]! + u * sin[a + i]!;
+      const u = x.data[o + i];
+      const v = x.data[o + i + half];
+      y[o + i] = u * cos[a + i] - v * sin[a + i];
+      y[o + i + half] = v * cos[a + i] + u * sin[a + i];
     }
   }
   return { data: y, shape: [...x.shape] };

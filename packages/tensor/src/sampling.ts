@@ -20,7 +20,7 @@ export interface SampleOptions {
 export function argmax(logits: Float32Array): number {
   if (logits.length === 0) throw new Error("argmax: empty logits");
   let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
   return best;
 }
 
@@ -41,7 +41,7 @@ function checkOptions(logits: Float32Array, opts: SampleOptions): void {
 // Token indices from most to least likely (ties: lower index first).
 function byDescendingValue(values: ArrayLike<number>): number[] {
   const order = Array.from({ length: values.length }, (_, i) => i);
-  return order.sort((a, b) => values[b]! - values[a]! || a - b);
+  return order.sort((a, b) => values[b] - values[a] || a - b);
 }
 
 // The distribution after all filters, in float64 so that sampling's running
@@ -66,14 +66,14 @@ function filteredProbs(logits: Float32Array, opts: SampleOptions): Float64Array 
 
   // 3. softmax, max-subtracted (see softmax.ts for why)
   let m = -Infinity;
-  for (let i = 0; i < n; i++) m = Math.max(m, z[i]!);
+  for (let i = 0; i < n; i++) m = Math.max(m, z[i]);
   if (m === -Infinity) throw new Error("sample: every logit is -Infinity, nothing can be sampled");
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    p[i] = Math.exp(z[i]! - m);
-    sum += p[i]!;
+    p[i] = Math.exp(z[i] - m);
+    sum += p[i];
   }
-  for (let i = 0; i < n; i++) p[i] = p[i]! / sum;
+  for (let i = 0; i < n; i++) p[i] = p[i] / sum;
 
   // 4. top-p: walk from the most likely token, stop as soon as the kept mass reaches topP.
   if (topP !== undefined && topP < 1) {
@@ -81,14 +81,14 @@ function filteredProbs(logits: Float32Array, opts: SampleOptions): Float64Array 
     let kept = 0;
     let cut = order.length;
     for (let r = 0; r < order.length; r++) {
-      kept += p[order[r]!]!;
+      kept += p[order[r]];
       if (kept >= topP) {
         cut = r + 1;
         break;
       }
     }
     for (const i of order.slice(cut)) p[i] = 0;
-    for (let i = 0; i < n; i++) p[i] = p[i]! / kept;
+    for (let i = 0; i < n; i++) p[i] = p[i] / kept;
   }
   return p;
 }
@@ -114,7 +114,7 @@ export function sample(logits: Float32Array, rng: Rng, opts: SampleOptions = {})
   let last = -1;
   for (let i = 0; i < p.length; i++) {
     if (p[i] === 0) continue;
-    cumulative += p[i]!;
+    cumulative += p[i];
     last = i;
     if (u < cumulative) return i;
   }

@@ -19,14 +19,14 @@ export function softmax(x: Tensor): Tensor {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let m = -Infinity;
-    for (let i = 0; i < cols; i++) m = Math.max(m, x.data[o + i]!);
+    for (let i = 0; i < cols; i++) m = Math.max(m, x.data[o + i]);
     let sum = 0;
     for (let i = 0; i < cols; i++) {
-      const e = Math.exp(x.data[o + i]! - m);
+      const e = Math.exp(x.data[o + i] - m);
       y[o + i] = e;
       sum += e;
     }
-    for (let i = 0; i < cols; i++) y[o + i] = y[o + i]! / sum;
+    for (let i = 0; i < cols; i++) y[o + i] = y[o + i] / sum;
   }
   return { data: y, shape: [...x.shape] };
 }
@@ -43,11 +43,11 @@ export function logSoftmax(x: Tensor): Tensor {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let m = -Infinity;
-    for (let i = 0; i < cols; i++) m = Math.max(m, x.data[o + i]!);
+    for (let i = 0; i < cols; i++) m = Math.max(m, x.data[o + i]);
     let sum = 0;
-    for (let i = 0; i < cols; i++) sum += Math.exp(x.data[o + i]! - m);
+    for (let i = 0; i < cols; i++) sum += Math.exp(x.data[o + i] - m);
     const logSum = Math.log(sum);
-    for (let i = 0; i < cols; i++) y[o + i] = x.data[o + i]! - m - logSum;
+    for (let i = 0; i < cols; i++) y[o + i] = x.data[o + i] - m - logSum;
   }
   return { data: y, shape: [...x.shape] };
 }

@@ -47,8 +47,7 @@ export function zeros(shape: readonly number[]): Tensor {
 // Checks t's shape against `expected`, where -1 means "any size".
 //   assertShape(x, [-1, 64], "attention q")  passes for [7, 64], throws for [7, 32]
 export function assertShape(t: Tensor, expected: readonly number[], where: string): void {
-  const ok =
-    t.shape.length === expected.length && expected.every((d, i) => d === -1 || d === t.shape[i]);
+  const ok = t.shape.length === expected.length && expected.every((d, i) => d === -1 || d === t.shape[i]);
   if (!ok) {
     const want = expected.map((d) => (d === -1 ? "*" : String(d))).join(", ");
     throw new Error(`${where}: expected shape [${want}], got ${shapeOf(t)}`);
@@ -59,6 +58,6 @@ export function assertShape(t: Tensor, expected: readonly number[], where: strin
 // length `cols`, whatever the leading dimensions are.
 export function rowsAndCols(t: Tensor, where: string): { rows: number; cols: number } {
   if (t.shape.length === 0) throw new Error(`${where}: needs at least one axis, got a scalar`);
-  const cols = t.shape[t.shape.length - 1]!;
+  const cols = t.shape[t.shape.length - 1];
   return { rows: cols === 0 ? 0 : t.data.length / cols, cols };
 }

@@ -8,7 +8,17 @@
 // off by O(1), millions of times more.
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "@llm-labs/onnx";
-import { Rng, matmul, matmulInto, matmulNaive, matmulTransAInto, matmulTransB, matmulTransBInto, randn, tensor } from "../src/index.ts";
+import {
+  Rng,
+  matmul,
+  matmulInto,
+  matmulNaive,
+  matmulTransAInto,
+  matmulTransB,
+  matmulTransBInto,
+  randn,
+  tensor,
+} from "../src/index.ts";
 import type { Tensor } from "../src/index.ts";
 import { U, feed, ortOp, runGraph, worstRatio } from "./ort.ts";
 
@@ -16,16 +26,16 @@ const abs = (t: Tensor): Tensor => tensor(t.data.map(Math.abs), t.shape);
 
 // (|A|·|B|)[i, j] for every output, computed in float64 by the definition.
 function absBound(a: Tensor, b: Tensor, bTransposed = false): Float64Array {
-  const K = a.shape[a.shape.length - 1]!;
+  const K = a.shape[a.shape.length - 1];
   const M = a.data.length / K;
-  const N = bTransposed ? b.shape[0]! : b.shape[1]!;
+  const N = bTransposed ? b.shape[0] : b.shape[1];
   const out = new Float64Array(M * N);
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {
       let s = 0;
       for (let k = 0; k < K; k++) {
-        const bv = bTransposed ? b.data[j * K + k]! : b.data[k * N + j]!;
-        s += Math.abs(a.data[i * K + k]! * bv);
+        const bv = bTransposed ? b.data[j * K + k] : b.data[k * N + j];
+        s += Math.abs(a.data[i * K + k] * bv);
       }
       out[i * N + j] = s;
     }
@@ -62,7 +72,7 @@ describe("matmul", () => {
       const b = randn(rng, [K, N]);
       const ref = await ortOp("MatMul", { A: a, B: b });
       const bound = absBound(a, b);
-      const tol = (i: number) => 2 * K * U * bound[i]! + 1e-30;
+      const tol = (i: number) => 2 * K * U * bound[i] + 1e-30;
       expect(worstRatio(matmul(a, b), ref, tol)).toBeLessThanOrEqual(1);
       expect(worstRatio(matmulNaive(a, b), ref, tol)).toBeLessThanOrEqual(1);
     });
@@ -75,7 +85,7 @@ describe("matmul", () => {
     const ref = await ortOp("MatMul", { A: a, B: b });
     const bound = absBound(a, b);
     expect(ref.shape).toEqual([2, 3, 5, 6]);
-    expect(worstRatio(matmul(a, b), ref, (i) => 2 * 7 * U * bound[i]!)).toBeLessThanOrEqual(1);
+    expect(worstRatio(matmul(a, b), ref, (i) => 2 * 7 * U * bound[i])).toBeLessThanOrEqual(1);
   });
 
   it("batches [2, 3, 5, 7] x [2, 3, 7, 6] (a B per batch entry) like ORT MatMul", async () => {
@@ -89,9 +99,12 @@ describe("matmul", () => {
     for (let n = 0; n < 6; n++) {
       const an = tensor(a.data.slice(n * 35, (n + 1) * 35), [5, 7]);
       const bn = tensor(b.data.slice(n * 42, (n + 1) * 42), [7, 6]);
-      tol.set(absBound(an, bn).map((v) => 2 * 7 * U * v), n * 30);
+      tol.set(
+        absBound(an, bn).map((v) => 2 * 7 * U * v),
+        n * 30,
+      );
     }
-    expect(worstRatio(ours, ref, (i) => tol[i]!)).toBeLessThanOrEqual(1);
+    expect(worstRatio(ours, ref, (i) => tol[i])).toBeLessThanOrEqual(1);
   });
 
   it("matmulInto accumulates: C + A·B, checked against ORT Gemm (beta = 1)", async () => {
@@ -104,20 +117,24 @@ describe("matmul", () => {
     matmulInto(out, a.data, b.data, 9, 11, 6);
     const bound = absBound(a, b);
     // One more rounding for the final addition of C: + u·|C + AB|.
-    const tol = (i: number) => 2 * 12 * U * (bound[i]! + Math.abs(c.data[i]!));
+    const tol = (i: number) => 2 * 12 * U * (bound[i] + Math.abs(c.data[i]));
     expect(worstRatio(tensor(out, [9, 6]), ref, tol)).toBeLessThanOrEqual(1);
   });
 });
 
 describe("matmulTransB", () => {
-  for (const [M, K, N] of [[1, 1, 1], [5, 7, 3], [16, 33, 9]] as [number, number, number][]) {
+  for (const [M, K, N] of [
+    [1, 1, 1],
+    [5, 7, 3],
+    [16, 33, 9],
+  ] as [number, number, number][]) {
     it(`agrees with ORT Gemm(transB = 1) for [${M}, ${K}] x [${N}, ${K}]ᵀ`, async () => {
       const rng = new Rng(M + K + N);
       const a = randn(rng, [M, K]);
       const b = randn(rng, [N, K]);
       const ref = await ortOp("Gemm", { A: a, B: b }, { attrs: { transB: 1 } });
       const bound = absBound(a, b, true);
-      expect(worstRatio(matmulTransB(a, b), ref, (i) => 2 * K * U * bound[i]! + 1e-30)).toBeLessThanOrEqual(1);
+      expect(worstRatio(matmulTransB(a, b), ref, (i) => 2 * K * U * bound[i] + 1e-30)).toBeLessThanOrEqual(1);
     });
   }
 
@@ -165,7 +182,13 @@ describe("shape errors", () => {
 
 describe("matmulTransAInto (the weight gradient dW += Xᵀ·dY)", () => {
   // Shapes that reach every path of the 4×4-blocked loops: multiples of 4 and the leftovers.
-  for (const [M, K, N] of [[1, 7, 5], [3, 4, 9], [4, 8, 4], [6, 13, 7], [9, 5, 1]] as [number, number, number][]) {
+  for (const [M, K, N] of [
+    [1, 7, 5],
+    [3, 4, 9],
+    [4, 8, 4],
+    [6, 13, 7],
+    [9, 5, 1],
+  ] as [number, number, number][]) {
     it(`agrees with ORT Gemm(transA = 1, C added) for [${K}, ${M}]ᵀ x [${K}, ${N}]`, async () => {
       const rng = new Rng(100 + M * K * N);
       const a = randn(rng, [K, M]); // stored transposed
@@ -175,9 +198,12 @@ describe("matmulTransAInto (the weight gradient dW += Xᵀ·dY)", () => {
       const out = Float32Array.from(c.data);
       matmulTransAInto(out, a.data, b.data, M, K, N);
       // |Aᵀ|·|B| plus |C| (the accumulated term): the bound of the sum above.
-      const at = tensor(new Float32Array(M * K).map((_, i) => a.data[(i % K) * M + Math.floor(i / K)]!), [M, K]);
+      const at = tensor(
+        new Float32Array(M * K).map((_, i) => a.data[(i % K) * M + Math.floor(i / K)]),
+        [M, K],
+      );
       const bound = absBound(at, b);
-      const tol = (i: number) => 2 * (K + 1) * U * (bound[i]! + Math.abs(c.data[i]!)) + 1e-30;
+      const tol = (i: number) => 2 * (K + 1) * U * (bound[i] + Math.abs(c.data[i])) + 1e-30;
       expect(worstRatio(tensor(out, [M, N]), ref, tol)).toBeLessThanOrEqual(1);
     });
   }
@@ -191,17 +217,19 @@ describe("the kernels in float64 (what a finite-difference gradient check needs)
     const B = Float64Array.from({ length: K * N }, () => rng.normal());
     // Σ_k A[i,k]·B[k,j], by the definition, in float64.
     const want = new Float64Array(M * N);
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) want[i * N + j] += A[i * K + k]! * B[k * N + j]!;
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) want[i * N + j] += A[i * K + k] * B[k * N + j];
     const At = new Float64Array(K * M);
     const Bt = new Float64Array(N * K);
-    for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) At[k * M + i] = A[i * K + k]!;
-    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bt[j * K + k] = B[k * N + j]!;
+    for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) At[k * M + i] = A[i * K + k];
+    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bt[j * K + k] = B[k * N + j];
     const c1 = new Float64Array(M * N);
     const c2 = new Float64Array(M * N);
     const c3 = new Float64Array(M * N);
     matmulInto(c1, A, B, M, K, N);
     matmulTransBInto(c2, A, Bt, M, K, N);
     matmulTransAInto(c3, At, B, M, K, N);
-    for (const c of [c1, c2, c3]) for (let i = 0; i < want.length; i++) expect(Math.abs(c[i]! - want[i]!)).toBeLessThan(1e-12);
+    for (const c of [c1, c2, c3])
+      for (let i = 0; i < want.length; i++) expect(Math.abs(c[i] - want[i])).toBeLessThan(1e-12);
   });
 });

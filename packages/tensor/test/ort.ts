@@ -35,7 +35,11 @@ export async function ortOp(
     feeds[name] = t;
   }
   for (const [name, t] of Object.entries(opts.constants ?? {})) g.initializer(name, t);
-  const names = [...Object.keys(inputs), ...Object.keys(opts.extraInputs ?? {}), ...Object.keys(opts.constants ?? {})];
+  const names = [
+    ...Object.keys(inputs),
+    ...Object.keys(opts.extraInputs ?? {}),
+    ...Object.keys(opts.constants ?? {}),
+  ];
   g.node(op, names, ["Y"], opts.attrs ?? {}, { domain: opts.domain ?? "" });
   g.output("Y", "float32");
   return runGraph(g, feeds, opts.opset ?? 21, opts.domain);
@@ -49,7 +53,7 @@ export async function runGraph(
 ): Promise<Tensor> {
   const model = g.toModel({ opset, extraOpsets: domain ? { [domain]: 1 } : {} });
   const { Y } = await runModel(model, feeds);
-  return { data: Y!.data as Float32Array, shape: [...Y!.dims] };
+  return { data: Y.data as Float32Array, shape: [...Y.dims] };
 }
 
 // max_i |a_i - b_i| / scale_i, with a shape check first; < 1 means "within tolerance".
@@ -59,7 +63,7 @@ export function worstRatio(ours: Tensor, ref: Tensor, tol: (i: number) => number
   }
   let worst = 0;
   for (let i = 0; i < ours.data.length; i++) {
-    const r = Math.abs(ours.data[i]! - ref.data[i]!) / tol(i);
+    const r = Math.abs(ours.data[i] - ref.data[i]) / tol(i);
     if (!(r <= worst)) worst = r; // also catches NaN
   }
   return worst;

@@ -43,8 +43,8 @@ function tolerance(x: Tensor, y: Tensor, offset: number) {
     const d = i % D;
     const partner = d < half ? i + half : i - half;
     const p = offset + (Math.floor(i / D) % T);
-    const pair = Math.abs(x.data[i]!) + Math.abs(x.data[partner]!);
-    return pair * (4 * U * (p + 1) + 2 * U) + 2 * U * Math.abs(y.data[i]!) + 1e-45;
+    const pair = Math.abs(x.data[i]) + Math.abs(x.data[partner]);
+    return pair * (4 * U * (p + 1) + 2 * U) + 2 * U * Math.abs(y.data[i]) + 1e-45;
   };
 }
 
@@ -58,14 +58,23 @@ describe("rope", () => {
   for (const { H, T, D, offset, base } of cases) {
     const maxPos = offset + T;
     const x = randn(new Rng(D * 31 + offset), [1, H, T, D]);
-    const positions = i64(Array.from({ length: T }, (_, t) => offset + t), [1, T]);
+    const positions = i64(
+      Array.from({ length: T }, (_, t) => offset + t),
+      [1, T],
+    );
     const ours = rope(x, { offset, base });
 
     it(`agrees with com.microsoft RotaryEmbedding: [1, ${H}, ${T}, ${D}], offset ${offset}, base ${base}`, async () => {
       const g = addCaches(new GraphBuilder("rope-ms"), D, maxPos, base)
         .input("X", "float32", x.shape)
         .input("P", "int64", [1, T])
-        .node("RotaryEmbedding", ["X", "P", "cosCache", "sinCache"], ["Y"], { interleaved: 0 }, { domain: "com.microsoft" })
+        .node(
+          "RotaryEmbedding",
+          ["X", "P", "cosCache", "sinCache"],
+          ["Y"],
+          { interleaved: 0 },
+          { domain: "com.microsoft" },
+        )
         .output("Y", "float32", x.shape);
       const ref = await runGraph(g, { X: feed(x), P: positions }, 21, "com.microsoft");
       expect(worstRatio(ours, ref, tolerance(x, ref, offset))).toBeLessThanOrEqual(1);
@@ -102,7 +111,7 @@ describe("rope", () => {
     const score = (pq: number, pk: number) => {
       const a = rope(q, { offset: pq }).data;
       const b = rope(k, { offset: pk }).data;
-      return a.reduce((s, v, i) => s + v * b[i]!, 0);
+      return a.reduce((s, v, i) => s + v * b[i], 0);
     };
     // Same distance 3, different absolute positions: same score.
     expect(score(5, 2)).toBeCloseTo(score(103, 100), 4);

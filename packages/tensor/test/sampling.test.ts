@@ -47,7 +47,10 @@ describe("probsAfterFilters", () => {
   it("temperature 2 takes the square root of the probabilities: p_i ∝ q_i^(1/2)", () => {
     const s = q.map(Math.sqrt);
     const total = s.reduce((a, b) => a + b, 0);
-    expectProbs(probsAfterFilters(logits, { temperature: 2 }), s.map((v) => v / total));
+    expectProbs(
+      probsAfterFilters(logits, { temperature: 2 }),
+      s.map((v) => v / total),
+    );
   });
 
   it("top-k = 2 keeps the two most likely tokens (0.4 and 0.3) and renormalises", () => {
@@ -72,7 +75,9 @@ describe("probsAfterFilters", () => {
   });
 
   it("rejects options that make no sense", () => {
-    expect(() => probsAfterFilters(logits, { temperature: -1 })).toThrow("temperature must be a finite number ≥ 0");
+    expect(() => probsAfterFilters(logits, { temperature: -1 })).toThrow(
+      "temperature must be a finite number ≥ 0",
+    );
     expect(() => probsAfterFilters(logits, { topK: 0 })).toThrow("topK must be an integer ≥ 1, got 0");
     expect(() => probsAfterFilters(logits, { topP: 0 })).toThrow("topP must be in (0, 1], got 0");
     expect(() => probsAfterFilters(new Float32Array(0))).toThrow("empty logits");
@@ -87,19 +92,19 @@ describe("sample", () => {
     const p = probsAfterFilters(l, opts);
     const n = 20000;
     const counts = new Array<number>(l.length).fill(0);
-    for (let i = 0; i < n; i++) counts[sample(l, rng, opts)]!++;
+    for (let i = 0; i < n; i++) counts[sample(l, rng, opts)]++;
 
     // Filtered-out tokens must never be drawn.
-    const kept = [...p.keys()].filter((i) => p[i]! > 0);
+    const kept = [...p.keys()].filter((i) => p[i] > 0);
     for (let i = 0; i < l.length; i++) if (p[i] === 0) expect(counts[i]).toBe(0);
 
     // Pearson's chi-square over the kept tokens has (kept - 1) degrees of freedom.
     // Critical values at p = 0.001 (a correct sampler fails this 1 time in 1000
     // seeds; a wrong distribution fails it almost surely at n = 20,000):
     const critical001 = [NaN, 10.83, 13.82, 16.27, 18.47, 20.52, 22.46, 24.32, 26.12];
-    const chi2 = kept.reduce((s, i) => s + (counts[i]! - n * p[i]!) ** 2 / (n * p[i]!), 0);
+    const chi2 = kept.reduce((s, i) => s + (counts[i] - n * p[i]) ** 2 / (n * p[i]), 0);
     expect(kept.length).toBeGreaterThanOrEqual(3); // the filters left something to test
-    expect(chi2).toBeLessThan(critical001[kept.length - 1]!);
+    expect(chi2).toBeLessThan(critical001[kept.length - 1]);
   });
 
   it("same seed, same draws", () => {

@@ -12,7 +12,9 @@ describe("tensor", () => {
   });
 
   it("says how many elements a shape needs", () => {
-    expect(() => tensor([1, 2, 3], [2, 2])).toThrow("tensor: shape [2, 2] needs 4 elements, but the data has 3");
+    expect(() => tensor([1, 2, 3], [2, 2])).toThrow(
+      "tensor: shape [2, 2] needs 4 elements, but the data has 3",
+    );
     expect(() => tensor([1, 2], [2, -1])).toThrow("tensor: shape [2, -1] must hold non-negative integers");
   });
 
@@ -26,8 +28,12 @@ describe("tensor", () => {
   it("assertShape accepts -1 as any size and names the place in its message", () => {
     const q = zeros([7, 32]);
     expect(() => assertShape(q, [-1, 32], "attention q")).not.toThrow();
-    expect(() => assertShape(q, [-1, 64], "attention q")).toThrow("attention q: expected shape [*, 64], got [7, 32]");
-    expect(() => assertShape(q, [7, 32, 1], "attention q")).toThrow("attention q: expected shape [7, 32, 1], got [7, 32]");
+    expect(() => assertShape(q, [-1, 64], "attention q")).toThrow(
+      "attention q: expected shape [*, 64], got [7, 32]",
+    );
+    expect(() => assertShape(q, [7, 32, 1], "attention q")).toThrow(
+      "attention q: expected shape [7, 32, 1], got [7, 32]",
+    );
   });
 });
 

@@ -38,8 +38,14 @@ export async function exerciseCommand(course: Course, labs: Lab[], argv: string[
 function oneLab(labs: Lab[], argv: string[], sub: string): Lab {
   const usage = `npm run exercise -- ${sub} <lab>`;
   const { positionals } = parse(argv, {}, usage);
-  if (positionals.length === 0) throw new UserError(`missing lab id; usage: ${usage} (labs: ${labs.map((l) => l.id).join(", ") || "none yet"})`);
-  if (positionals.length > 1) throw new UserError(`one lab at a time, got ${positionals.length} (${positionals.join(" ")}); usage: ${usage}`);
+  if (positionals.length === 0)
+    throw new UserError(
+      `missing lab id; usage: ${usage} (labs: ${labs.map((l) => l.id).join(", ") || "none yet"})`,
+    );
+  if (positionals.length > 1)
+    throw new UserError(
+      `one lab at a time, got ${positionals.length} (${positionals.join(" ")}); usage: ${usage}`,
+    );
   return findLab(labs, positionals[0]);
 }
 
@@ -48,24 +54,36 @@ function start(course: Course, lab: Lab): number {
   const rel = relative(course.root, r.path);
   if (!r.written) {
     console.log(`${lab.id} is already started: your work is in ${rel}/ and was left untouched.`);
-    console.log(`To start over (your copy is backed up first): ${cyan(`npm run exercise -- reset ${lab.id}`)}`);
+    console.log(
+      `To start over (your copy is backed up first): ${cyan(`npm run exercise -- reset ${lab.id}`)}`,
+    );
     return 0;
   }
   console.log(`Wrote ${rel}/ with ${lab.manifest.exercises.length} exercises to write:`);
   for (const e of lab.manifest.exercises) console.log(`  ${e.id.padEnd(22)} ${rel}/${e.file}`);
   console.log(`\nRead labs/${lab.folder}/README.md, write the code where it says "#region exercise", then:`);
-  console.log(`  ${cyan(`npm run exercise -- check ${lab.id}`)}   ${dim(`or  npm run exercise -- watch ${lab.id}  to re-check on every save`)}`);
+  console.log(
+    `  ${cyan(`npm run exercise -- check ${lab.id}`)}   ${dim(`or  npm run exercise -- watch ${lab.id}  to re-check on every save`)}`,
+  );
   return 0;
 }
 
 function requireStarted(course: Course, lab: Lab): void {
-  if (!isStarted(course, lab)) throw new UserError(`${lab.id} is not started yet; run: npm run exercise -- start ${lab.id}`);
+  if (!isStarted(course, lab))
+    throw new UserError(`${lab.id} is not started yet; run: npm run exercise -- start ${lab.id}`);
 }
 
-async function check(course: Course, lab: Lab, quiet = false): Promise<{ allPass: boolean; results: ExerciseResult[] }> {
+async function check(
+  course: Course,
+  lab: Lab,
+  quiet = false,
+): Promise<{ allPass: boolean; results: ExerciseResult[] }> {
   requireStarted(course, lab);
   const src = join(workspacePath(course, lab), "src");
-  if (!quiet) console.log(dim(`checking ${relative(course.root, src)}/ against ${relative(course.root, lab.dir)}/test/ …`));
+  if (!quiet)
+    console.log(
+      dim(`checking ${relative(course.root, src)}/ against ${relative(course.root, lab.dir)}/test/ …`),
+    );
   const run = await runLabTests(course, lab, { srcDir: src, tag: "check" });
   const results = exerciseResults(lab, run);
   recordCheck(course, lab.id, results);
@@ -80,20 +98,29 @@ function printResults(course: Course, lab: Lab, results: ExerciseResult[]): void
     const ex = lab.manifest.exercises.find((e) => e.id === r.id)!;
     const mark = r.state === "pass" ? green("✓") : r.state === "todo" ? yellow("·") : red("✗");
     const note = r.state === "todo" ? dim("not written yet") : r.state === "fail" ? red("failing") : "";
-    console.log(`  ${mark} ${r.id.padEnd(idWidth)}  ${ex.title.padEnd(titleWidth)}  ${`${r.passed}/${r.total}`.padStart(5)} tests  ${note}`);
+    console.log(
+      `  ${mark} ${r.id.padEnd(idWidth)}  ${ex.title.padEnd(titleWidth)}  ${`${r.passed}/${r.total}`.padStart(5)} tests  ${note}`,
+    );
   }
   const passing = results.filter((r) => r.state === "pass").length;
   const width = 24;
   const filled = Math.round((passing / Math.max(1, results.length)) * width);
-  console.log(`\n  ${green("█".repeat(filled))}${"░".repeat(width - filled)} ${passing}/${results.length} exercises passing`);
+  console.log(
+    `\n  ${green("█".repeat(filled))}${"░".repeat(width - filled)} ${passing}/${results.length} exercises passing`,
+  );
   const first = results.find((r) => r.state !== "pass");
   if (!first) {
-    console.log(`\n${green(bold(`All of ${lab.id} passes.`))} ${dim(`See the real thing run: npm run lab ${lab.id}`)}`);
+    console.log(
+      `\n${green(bold(`All of ${lab.id} passes.`))} ${dim(`See the real thing run: npm run lab ${lab.id}`)}`,
+    );
     return;
   }
   const ex = lab.manifest.exercises.find((e) => e.id === first.id)!;
-  console.log(`\n${bold("Next:")} ${ex.title}, in ${relative(course.root, workspacePath(course, lab))}/${ex.file}`);
-  if (first.state === "fail" && first.firstFailure) console.log(indent(cleanFailure(first.firstFailure, course.root)));
+  console.log(
+    `\n${bold("Next:")} ${ex.title}, in ${relative(course.root, workspacePath(course, lab))}/${ex.file}`,
+  );
+  if (first.state === "fail" && first.firstFailure)
+    console.log(indent(cleanFailure(first.firstFailure, course.root)));
   console.log(dim(`Stuck? npm run exercise -- hint ${lab.id}`));
 }
 
@@ -108,7 +135,11 @@ export function cleanFailure(message: string, root: string): string {
     .join("\n");
 }
 
-const indent = (s: string) => s.split("\n").map((l) => "    " + l).join("\n");
+const indent = (s: string) =>
+  s
+    .split("\n")
+    .map((l) => "    " + l)
+    .join("\n");
 
 async function watchLab(course: Course, lab: Lab): Promise<number> {
   requireStarted(course, lab);
@@ -155,7 +186,9 @@ async function hint(course: Course, lab: Lab): Promise<number> {
     mine.hintsShown[ex.id] = n;
     saveProgress(course, progress);
   }
-  console.log(`${bold(ex.title)} ${dim(`(${lab.id}/${ex.id}, ${relative(course.root, workspacePath(course, lab))}/${ex.file})`)}`);
+  console.log(
+    `${bold(ex.title)} ${dim(`(${lab.id}/${ex.id}, ${relative(course.root, workspacePath(course, lab))}/${ex.file})`)}`,
+  );
   for (let i = 0; i < n; i++) console.log(`  hint ${i + 1}/${ex.hints.length}: ${ex.hints[i]}`);
   if (n < ex.hints.length) console.log(dim(`  run it again for the next hint`));
   return 0;
@@ -184,7 +217,11 @@ function status(course: Course, labs: Lab[], argv: string[]): number {
           id: lab.id,
           started: isStarted(course, lab),
           checkedAt: p?.checkedAt ?? null,
-          exercises: lab.manifest.exercises.map((e) => ({ id: e.id, state: p?.exercises.find((x) => x.id === e.id)?.state ?? "todo", hintsShown: p?.hintsShown[e.id] ?? 0 })),
+          exercises: lab.manifest.exercises.map((e) => ({
+            id: e.id,
+            state: p?.exercises.find((x) => x.id === e.id)?.state ?? "todo",
+            hintsShown: p?.hintsShown[e.id] ?? 0,
+          })),
         };
       }),
     };
@@ -193,9 +230,11 @@ function status(course: Course, labs: Lab[], argv: string[]): number {
   }
   for (const lab of chosen) {
     const p = progress.labs[lab.id];
-    console.log(`${bold(lab.id)}: ${statusText(labStatus(course, lab, p))}${p ? dim(`  (last check ${p.checkedAt})`) : ""}`);
+    console.log(
+      `${bold(lab.id)}: ${statusText(labStatus(course, lab, p))}${p ? dim(`  (last check ${p.checkedAt})`) : ""}`,
+    );
     for (const e of p ? lab.manifest.exercises : []) {
-      const s = p!.exercises.find((x) => x.id === e.id)?.state ?? "todo";
+      const s = p.exercises.find((x) => x.id === e.id)?.state ?? "todo";
       console.log(`  ${s === "pass" ? green("✓") : s === "fail" ? red("✗") : yellow("·")} ${e.id}`);
     }
   }

@@ -17,9 +17,13 @@ export function labStatus(course: Course, lab: Lab, progress: LabProgress | unde
   if (!isStarted(course, lab)) return { kind: "not-started" };
   if (!progress) return { kind: "unchecked" };
   const total = lab.manifest.exercises.length;
-  const passing = lab.manifest.exercises.filter((e) => progress.exercises.find((x) => x.id === e.id)?.state === "pass").length;
+  const passing = lab.manifest.exercises.filter(
+    (e) => progress.exercises.find((x) => x.id === e.id)?.state === "pass",
+  ).length;
   if (passing === total) return { kind: "done", total };
-  const next = lab.manifest.exercises.find((e) => progress.exercises.find((x) => x.id === e.id)?.state !== "pass")!.id;
+  const next = lab.manifest.exercises.find(
+    (e) => progress.exercises.find((x) => x.id === e.id)?.state !== "pass",
+  )!.id;
   return { kind: "in-progress", passing, total, next };
 }
 
@@ -47,7 +51,8 @@ export function nextStep(course: Course, labs: Lab[]): string {
     if (s.kind === "not-started") {
       return `read ${where}, then start the exercises:\n  ${cyan(`npm run exercise -- start ${lab.id}`)}`;
     }
-    if (s.kind === "unchecked") return `write the first exercise, then check it:\n  ${cyan(`npm run exercise -- check ${lab.id}`)}`;
+    if (s.kind === "unchecked")
+      return `write the first exercise, then check it:\n  ${cyan(`npm run exercise -- check ${lab.id}`)}`;
     if (s.kind === "in-progress") {
       const ex = lab.manifest.exercises.find((e) => e.id === s.next)!;
       return `exercise "${ex.id}" (${ex.title}) in ${relative(course.root, workspacePath(course, lab))}/${ex.file}, then:\n  ${cyan(`npm run exercise -- check ${lab.id}`)}   ${dim(`(stuck? npm run exercise -- hint ${lab.id})`)}`;
@@ -57,15 +62,29 @@ export function nextStep(course: Course, labs: Lab[]): string {
 }
 
 export function home(course: Course, labs: Lab[]): string {
-  const out = [bold("LLM Labs") + ": build the pieces of a language model in TypeScript, then prove them against the real thing.", ""];
+  const out = [
+    bold("LLM Labs") +
+      ": build the pieces of a language model in TypeScript, then prove them against the real thing.",
+    "",
+  ];
   if (labs.length === 0) {
     out.push("No labs yet: the course is still being written. Run the tests with `npm test`.");
     return out.join("\n");
   }
   const progress = loadProgress(course);
-  const rows = labs.map((lab) => [lab.manifest.order, lab.id, lab.manifest.title, lab.manifest.exercises.length, statusText(labStatus(course, lab, progress.labs[lab.id]))]);
+  const rows = labs.map((lab) => [
+    lab.manifest.order,
+    lab.id,
+    lab.manifest.title,
+    lab.manifest.exercises.length,
+    statusText(labStatus(course, lab, progress.labs[lab.id])),
+  ]);
   out.push(table(["#", "id", "lab", "exercises", "status"], rows), "");
   out.push(`${bold("Next:")} ${nextStep(course, labs)}`, "");
-  out.push(dim("Commands: npm run lab <id> (the demo) · npm run exercise -- start|check|watch|hint|reset|status <id> · npm test · npm run docs (the course as a website) · npm run doctor (is this machine ready?)"));
+  out.push(
+    dim(
+      "Commands: npm run lab <id> (the demo) · npm run exercise -- start|check|watch|hint|reset|status <id> · npm test · npm run docs (the course as a website) · npm run doctor (is this machine ready?)",
+    ),
+  );
   return out.join("\n");
 }

@@ -2,7 +2,13 @@ import { join } from "node:path";
 import { type Course, defaultCourse, isInstalled } from "../course.ts";
 import { UserError } from "../errors.ts";
 import { discoverLabs, findLab } from "../labs.ts";
-import { handoutCourse, handoutLabs, handoutReset, handoutStart, readHandoutInfo } from "../workshop/handout-mode.ts";
+import {
+  handoutCourse,
+  handoutLabs,
+  handoutReset,
+  handoutStart,
+  readHandoutInfo,
+} from "../workshop/handout-mode.ts";
 import { exerciseCommand } from "./exercise.ts";
 import { home } from "./home.ts";
 import { labCommand } from "./lab.ts";
@@ -13,7 +19,8 @@ import { workshopCommand } from "./workshop.ts";
 // `npm run workshop`.
 // A user's mistake is one red line and exit code 2; a bug keeps its stack.
 
-const USAGE = "npm start | npm run lab <id> | npm run exercise -- <start|check|watch|hint|reset|status> <lab> | npm run workshop -- <plan|handout|summary>";
+const USAGE =
+  "npm start | npm run lab <id> | npm run exercise -- <start|check|watch|hint|reset|status> <lab> | npm run workshop -- <plan|handout|summary>";
 
 // The kit's own tests point the CLI at fixture labs through these variables.
 function courseFromEnv(): Course {
@@ -27,14 +34,21 @@ function courseFromEnv(): Course {
 }
 
 export async function main(argv: string[], given: Course = courseFromEnv()): Promise<number> {
-  if (!isInstalled(given.root)) throw new UserError(`dependencies are not installed; run: npm install (in ${given.root})`);
+  if (!isInstalled(given.root))
+    throw new UserError(`dependencies are not installed; run: npm install (in ${given.root})`);
   const [command, ...rest] = argv;
   // A workshop handout (handout.json at its root) is worked in place.
   const handout = readHandoutInfo(given.root);
   const course = handout ? handoutCourse(given) : given;
   const all = discoverLabs(course);
   const labs = handout ? handoutLabs(all, handout) : all;
-  if (handout && command === "exercise" && (rest[0] === "start" || rest[0] === "reset") && rest.length === 2 && !rest[1].startsWith("-")) {
+  if (
+    handout &&
+    command === "exercise" &&
+    (rest[0] === "start" || rest[0] === "reset") &&
+    rest.length === 2 &&
+    !rest[1].startsWith("-")
+  ) {
     const lab = findLab(labs, rest[1]);
     return rest[0] === "start" ? handoutStart(course, lab) : handoutReset(course, lab);
   }
@@ -46,7 +60,9 @@ export async function main(argv: string[], given: Course = courseFromEnv()): Pro
       return labCommand(course, labs, rest).catch((e: unknown) => {
         // A demo run on unfinished exercises: say which, not where in the stack.
         if (e instanceof Error && e.name === "NotImplemented") {
-          throw new UserError(`the demo needs exercise ${(e as Error & { exercise?: string }).exercise ?? "?"}, which is not written yet; see what passes with: npm run exercise -- check ${rest[0] ?? "<lab>"}`);
+          throw new UserError(
+            `the demo needs exercise ${(e as Error & { exercise?: string }).exercise ?? "?"}, which is not written yet; see what passes with: npm run exercise -- check ${rest[0] ?? "<lab>"}`,
+          );
         }
         throw e;
       });

@@ -26,19 +26,29 @@ export function runScript(main: () => Promise<unknown> | unknown): void {
 export const parseFlags = parse;
 
 // "--steps 12" → 12; "--steps twelve" → one clear line naming the flag.
-export function intFlag(name: string, value: string | undefined, opts: { min?: number } = {}): number | undefined {
+export function intFlag(
+  name: string,
+  value: string | undefined,
+  opts: { min?: number } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   const min = opts.min ?? 0;
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UserError(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
   return n;
 }
 
-export function numberFlag(name: string, value: string | undefined, opts: { min?: number; max?: number } = {}): number | undefined {
+export function numberFlag(
+  name: string,
+  value: string | undefined,
+  opts: { min?: number; max?: number } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   const lo = opts.min ?? -Infinity;
   const hi = opts.max ?? Infinity;
-  if (!Number.isFinite(n) || n < lo || n > hi) throw new UserError(`--${name} must be a number in [${lo}, ${hi}], got "${value}"`);
+  if (!Number.isFinite(n) || n < lo || n > hi)
+    throw new UserError(`--${name} must be a number in [${lo}, ${hi}], got "${value}"`);
   return n;
 }

@@ -4,7 +4,9 @@
 // code is wrong.
 export class NotImplemented extends Error {
   constructor(readonly exercise: string) {
-    super(`exercise ${exercise} is not implemented yet: open the file, find "#region exercise", and write it`);
+    super(
+      `exercise ${exercise} is not implemented yet: open the file, find "#region exercise", and write it`,
+    );
     this.name = "NotImplemented";
   }
 }

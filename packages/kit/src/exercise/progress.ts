@@ -10,7 +10,14 @@ import type { ExerciseResult } from "./run-tests.ts";
 
 const LabProgress = z.object({
   checkedAt: z.string(),
-  exercises: z.array(z.object({ id: z.string(), state: z.enum(["pass", "todo", "fail"]), passed: z.number(), total: z.number() })),
+  exercises: z.array(
+    z.object({
+      id: z.string(),
+      state: z.enum(["pass", "todo", "fail"]),
+      passed: z.number(),
+      total: z.number(),
+    }),
+  ),
   hintsShown: z.record(z.string(), z.number()).default({}),
 });
 const Progress = z.object({ version: z.literal(1), labs: z.record(z.string(), LabProgress) });
@@ -27,7 +34,9 @@ export function loadProgress(course: Course): Progress {
   } catch {
     // A hand-edited or half-written file: keep it for inspection, start afresh.
     renameSync(path, `${path}.broken-${Date.now()}`);
-    process.stderr.write(`note: ${path} was unreadable; it was kept as ${path}.broken-* and progress starts afresh\n`);
+    process.stderr.write(
+      `note: ${path} was unreadable; it was kept as ${path}.broken-* and progress starts afresh\n`,
+    );
     return { version: 1, labs: {} };
   }
 }
@@ -40,7 +49,12 @@ export function saveProgress(course: Course, progress: Progress): void {
   renameSync(tmp, file(course));
 }
 
-export function recordCheck(course: Course, labId: string, results: ExerciseResult[], now = new Date()): void {
+export function recordCheck(
+  course: Course,
+  labId: string,
+  results: ExerciseResult[],
+  now = new Date(),
+): void {
   const progress = loadProgress(course);
   const old = progress.labs[labId];
   progress.labs[labId] = {

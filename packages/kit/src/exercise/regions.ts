@@ -30,7 +30,10 @@ export function parseRegions(source: string, file: string): Region[] {
   lines.forEach((line, i) => {
     const m = OPEN.exec(line);
     if (m) {
-      if (open) throw new UserError(`${file}:${i + 1}: region "${m[2]}" starts inside region "${open.id}" (line ${open.start + 1}); regions do not nest`);
+      if (open)
+        throw new UserError(
+          `${file}:${i + 1}: region "${m[2]}" starts inside region "${open.id}" (line ${open.start + 1}); regions do not nest`,
+        );
       open = { id: m[2], start: i, end: -1, indent: m[1], hints: [] };
     } else if (CLOSE.test(line) && open) {
       open.end = i;
@@ -39,7 +42,9 @@ export function parseRegions(source: string, file: string): Region[] {
     } else if (open && HINT.test(line)) {
       open.hints.push(line.replace(HINT, "").trim());
     } else if (/#region exercise/.test(line)) {
-      throw new UserError(`${file}:${i + 1}: malformed region marker; write "// #region exercise <kebab-case-id>"`);
+      throw new UserError(
+        `${file}:${i + 1}: malformed region marker; write "// #region exercise <kebab-case-id>"`,
+      );
     }
   });
   if (open) throw new UserError(`${file}:${open.start + 1}: region "${open.id}" has no "// #endregion"`);
@@ -48,14 +53,24 @@ export function parseRegions(source: string, file: string): Region[] {
 
 // Replace the bodies of the chosen regions (all of them by default) with a
 // throw. `lab` prefixes the exercise name in the error: "tokenizers/count-pairs".
-export function stubSource(source: string, file: string, lab: string, only?: (r: Region, index: number) => boolean): string {
+export function stubSource(
+  source: string,
+  file: string,
+  lab: string,
+  only?: (r: Region, index: number) => boolean,
+): string {
   const regions = parseRegions(source, file).filter((r, i) => (only ? only(r, i) : true));
   if (regions.length === 0) return source;
   const lines = source.split("\n");
   // Back to front, so earlier line numbers stay valid while we splice.
   for (const r of [...regions].reverse()) {
     const hints = lines.slice(r.start + 1, r.end).filter((l) => HINT.test(l));
-    lines.splice(r.start + 1, r.end - r.start - 1, ...hints, `${r.indent}throw new NotImplemented(${JSON.stringify(`${lab}/${r.id}`)});`);
+    lines.splice(
+      r.start + 1,
+      r.end - r.start - 1,
+      ...hints,
+      `${r.indent}throw new NotImplemented(${JSON.stringify(`${lab}/${r.id}`)});`,
+    );
   }
   if (!source.includes(NOT_IMPLEMENTED_IMPORT)) lines.unshift(NOT_IMPLEMENTED_IMPORT);
   return lines.join("\n");

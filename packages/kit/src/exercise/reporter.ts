@@ -47,7 +47,13 @@ function reportTest(t: TestCase): ReportedTest {
     inherited ??= suiteErrors(p)[0];
   }
   const r = t.result();
-  if (r.state === "failed") return { ancestors, name: t.name, status: "failed", message: r.errors?.[0] ? errorText(r.errors[0]) : "failed" };
+  if (r.state === "failed")
+    return {
+      ancestors,
+      name: t.name,
+      status: "failed",
+      message: r.errors?.[0] ? errorText(r.errors[0]) : "failed",
+    };
   if (r.state === "passed") return { ancestors, name: t.name, status: "passed" };
   if (inherited) return { ancestors, name: t.name, status: "failed", message: errorText(inherited) };
   return { ancestors, name: t.name, status: "skipped" };
@@ -62,9 +68,14 @@ export default class ExerciseReporter implements Reporter {
       const moduleError = suiteErrors(m)[0];
       // A module-level error with tests collected is a top-level beforeAll.
       if (moduleError && tests.length > 0) {
-        for (const t of tests) if (t.status === "skipped") Object.assign(t, { status: "failed", message: errorText(moduleError) });
+        for (const t of tests)
+          if (t.status === "skipped") Object.assign(t, { status: "failed", message: errorText(moduleError) });
       }
-      return { file: m.moduleId, loadError: moduleError && tests.length === 0 ? errorText(moduleError) : undefined, tests };
+      return {
+        file: m.moduleId,
+        loadError: moduleError && tests.length === 0 ? errorText(moduleError) : undefined,
+        tests,
+      };
     });
     writeFileSync(out, JSON.stringify({ files }));
   }

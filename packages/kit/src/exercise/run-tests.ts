@@ -45,7 +45,12 @@ export async function runLabTests(
   if (opts.testNamePattern) args.push("--testNamePattern", opts.testNamePattern);
   // vitest takes positional arguments as filters on test file paths.
   if (opts.files) args.push(...opts.files);
-  const env: NodeJS.ProcessEnv = { ...process.env, LLM_LABS_LAB_DIR: lab.dir, LLM_LABS_REPORT: report, FORCE_COLOR: "0" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LLM_LABS_LAB_DIR: lab.dir,
+    LLM_LABS_REPORT: report,
+    FORCE_COLOR: "0",
+  };
   if (opts.srcDir) env.LLM_LABS_SRC_DIR = opts.srcDir;
   else delete env.LLM_LABS_SRC_DIR;
 
@@ -57,7 +62,12 @@ export async function runLabTests(
     child.on("close", () => resolveRun(text));
   });
   if (!existsSync(report)) {
-    return { tests: [], fileErrors: [{ file: lab.folder, message: `vitest produced no report:\n${output.slice(-2000)}` }], passed: 0, failed: 1 };
+    return {
+      tests: [],
+      fileErrors: [{ file: lab.folder, message: `vitest produced no report:\n${output.slice(-2000)}` }],
+      passed: 0,
+      failed: 1,
+    };
   }
   const result = parseReport(JSON.parse(readFileSync(report, "utf8")), lab.dir);
   rmSync(report, { force: true });
@@ -72,7 +82,13 @@ export function parseReport(json: { files: ReportedFile[] }, labDir: string): Ru
     if (f.loadError) fileErrors.push({ file, message: f.loadError });
     for (const t of f.tests) {
       const exercise = t.ancestors.map((a) => EXERCISE_TITLE.exec(a)?.[1]).find(Boolean);
-      tests.push({ file, exercise, name: [...t.ancestors, t.name].join(" › "), status: t.status, message: t.message });
+      tests.push({
+        file,
+        exercise,
+        name: [...t.ancestors, t.name].join(" › "),
+        status: t.status,
+        message: t.message,
+      });
     }
   }
   const passed = tests.filter((t) => t.status === "passed").length;
@@ -99,10 +115,30 @@ export function exerciseResults(lab: Lab, run: RunResult): ExerciseResult[] {
     const failures = mine.filter((t) => t.status === "failed");
     const loadError = run.fileErrors[0];
     const passed = mine.length - failures.length;
-    if (loadError) return { id: ex.id, state: "fail", passed, total: mine.length, firstFailure: `${loadError.file}: ${loadError.message}` };
-    if (mine.length === 0) return { id: ex.id, state: "fail", passed: 0, total: 0, firstFailure: `no test is named "exercise: ${ex.id}"` };
+    if (loadError)
+      return {
+        id: ex.id,
+        state: "fail",
+        passed,
+        total: mine.length,
+        firstFailure: `${loadError.file}: ${loadError.message}`,
+      };
+    if (mine.length === 0)
+      return {
+        id: ex.id,
+        state: "fail",
+        passed: 0,
+        total: 0,
+        firstFailure: `no test is named "exercise: ${ex.id}"`,
+      };
     if (failures.length === 0) return { id: ex.id, state: "pass", passed, total: mine.length };
     const todo = failures.every((t) => /NotImplemented|is not implemented yet/.test(t.message ?? ""));
-    return { id: ex.id, state: todo ? "todo" : "fail", passed, total: mine.length, firstFailure: `${failures[0].name}\n${failures[0].message ?? ""}` };
+    return {
+      id: ex.id,
+      state: todo ? "todo" : "fail",
+      passed,
+      total: mine.length,
+      firstFailure: `${failures[0].name}\n${failures[0].message ?? ""}`,
+    };
   });
 }

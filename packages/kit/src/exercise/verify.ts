@@ -56,17 +56,27 @@ export function makeLimit(concurrency: number): Limit {
 export async function verifyLab(
   course: Course,
   lab: Lab,
-  opts: { concurrency?: number; limit?: Limit; solutionAlreadyPassed?: boolean; onRegion?: (v: RegionVerdict) => void } = {},
+  opts: {
+    concurrency?: number;
+    limit?: Limit;
+    solutionAlreadyPassed?: boolean;
+    onRegion?: (v: RegionVerdict) => void;
+  } = {},
 ): Promise<LabVerdict> {
   const regions = labRegions(lab);
   const problems: string[] = [];
   const limit = opts.limit ?? makeLimit(Math.max(1, opts.concurrency ?? 2));
 
-  const solution = opts.solutionAlreadyPassed ? { tests: [], fileErrors: [], passed: 0, failed: 0 } : await limit(() => runLabTests(course, lab, { tag: "solution" }));
-  for (const t of solution.tests.filter((t) => t.status === "failed")) problems.push(`solution fails ${t.file}: ${t.name}`);
-  for (const e of solution.fileErrors) problems.push(`solution cannot load ${e.file}: ${firstLine(e.message)}`);
+  const solution = opts.solutionAlreadyPassed
+    ? { tests: [], fileErrors: [], passed: 0, failed: 0 }
+    : await limit(() => runLabTests(course, lab, { tag: "solution" }));
+  for (const t of solution.tests.filter((t) => t.status === "failed"))
+    problems.push(`solution fails ${t.file}: ${t.name}`);
+  for (const e of solution.fileErrors)
+    problems.push(`solution cannot load ${e.file}: ${firstLine(e.message)}`);
   for (const ex of opts.solutionAlreadyPassed ? [] : exerciseResults(lab, solution)) {
-    if (ex.total === 0) problems.push(`exercise "${ex.id}" has no test inside describe("exercise: ${ex.id}")`);
+    if (ex.total === 0)
+      problems.push(`exercise "${ex.id}" has no test inside describe("exercise: ${ex.id}")`);
   }
 
   // One vitest run per region is the plain way, and it is slow: most of a run
@@ -89,18 +99,34 @@ export async function verifyLab(
   await Promise.all(
     rounds.map(async (round, k) => {
       if (round.length === 1) return alone.push(round[0]);
-      const found = await limit(() => verifyTogether(course, lab, round.map((i) => regions[i]), `round-${k}`));
+      const found = await limit(() =>
+        verifyTogether(
+          course,
+          lab,
+          round.map((i) => regions[i]),
+          `round-${k}`,
+        ),
+      );
       round.forEach((i, j) => {
         if (found[j]) verdicts[i] = found[j];
         else alone.push(i);
       });
     }),
   );
-  await Promise.all(alone.map(async (i) => (verdicts[i] = await limit(() => verifyRegion(course, lab, regions[i], i)))));
+  await Promise.all(
+    alone.map(async (i) => (verdicts[i] = await limit(() => verifyRegion(course, lab, regions[i], i)))),
+  );
   verdicts.forEach((v) => opts.onRegion?.(v));
 
   const ok = problems.length === 0 && verdicts.every((v) => v.caught);
-  return { lab: lab.id, solutionPassed: solution.passed, solutionFailed: solution.failed, problems, regions: verdicts, ok };
+  return {
+    lab: lab.id,
+    solutionPassed: solution.passed,
+    solutionFailed: solution.failed,
+    problems,
+    regions: verdicts,
+    ok,
+  };
 }
 
 // The message a stub throws names its exercise (see not-implemented.ts).
@@ -108,30 +134,63 @@ const stubMark = (lab: Lab, id: string) => `exercise ${lab.id}/${id} is not impl
 
 // Regions of distinct exercises, stubbed in one copy, tested in one run.
 // Returns a verdict for each region proven caught, undefined for the rest.
-async function verifyTogether(course: Course, lab: Lab, group: RegionAt[], tag: string): Promise<(RegionVerdict | undefined)[]> {
+async function verifyTogether(
+  course: Course,
+  lab: Lab,
+  group: RegionAt[],
+  tag: string,
+): Promise<(RegionVerdict | undefined)[]> {
   const dir = join(course.scratchDir, "verify", `${lab.folder}-${tag}`);
   rmSync(dir, { recursive: true, force: true });
   writeStubbedCopy(lab, dir, (r) => group.some((g) => g.file === r.file && g.start === r.start));
   const ids = group.map((r) => r.id);
   const files = [...new Set(ids.flatMap((id) => testFilesNaming(lab, id)))].sort();
-  const run = await runLabTests(course, lab, { srcDir: join(dir, "src"), testNamePattern: `^exercise: (${ids.join("|")}) `, files, tag });
+  const run = await runLabTests(course, lab, {
+    srcDir: join(dir, "src"),
+    testNamePattern: `^exercise: (${ids.join("|")}) `,
+    files,
+    tag,
+  });
   rmSync(dir, { recursive: true, force: true });
   // Only the region's own stub, and nobody else's, in the message.
   const onlyMine = (message: string | undefined, id: string) =>
-    !!message && message.includes(stubMark(lab, id)) && ids.every((other) => other === id || !message.includes(stubMark(lab, other)));
+    !!message &&
+    message.includes(stubMark(lab, id)) &&
+    ids.every((other) => other === id || !message.includes(stubMark(lab, other)));
   return group.map((region) => {
     const where = `${region.file}:${region.start + 1}`;
     const own = run.tests.filter((t) => t.exercise === region.id);
     const failing = own.filter((t) => t.status === "failed" && onlyMine(t.message, region.id));
-    if (failing.length > 0) return { lab: lab.id, exercise: region.id, where, caught: true, detail: `${failing.length} of ${own.length} tests fail`, batched: true };
+    if (failing.length > 0)
+      return {
+        lab: lab.id,
+        exercise: region.id,
+        where,
+        caught: true,
+        detail: `${failing.length} of ${own.length} tests fail`,
+        batched: true,
+      };
     const stopped = run.fileErrors.find((e) => onlyMine(e.message, region.id));
-    if (stopped) return { lab: lab.id, exercise: region.id, where, caught: true, detail: `${stopped.file} stops at the stub as it loads`, batched: true };
+    if (stopped)
+      return {
+        lab: lab.id,
+        exercise: region.id,
+        where,
+        caught: true,
+        detail: `${stopped.file} stops at the stub as it loads`,
+        batched: true,
+      };
     return undefined;
   });
 }
 
 // One region stubbed alone: the plain proof.
-async function verifyRegion(course: Course, lab: Lab, region: RegionAt, index: number): Promise<RegionVerdict> {
+async function verifyRegion(
+  course: Course,
+  lab: Lab,
+  region: RegionAt,
+  index: number,
+): Promise<RegionVerdict> {
   const dir = join(course.scratchDir, "verify", `${lab.folder}-${index}`);
   rmSync(dir, { recursive: true, force: true });
   writeStubbedCopy(lab, dir, (r) => r.file === region.file && r.start === region.start);
@@ -141,7 +200,12 @@ async function verifyRegion(course: Course, lab: Lab, region: RegionAt, index: n
   // test file of a lab (and the big vocabularies some of them read) for each
   // region would make the verifier several times slower.
   const files = testFilesNaming(lab, region.id);
-  const run = await runLabTests(course, lab, { srcDir: join(dir, "src"), testNamePattern: `^exercise: ${region.id} `, files, tag: `region-${index}` });
+  const run = await runLabTests(course, lab, {
+    srcDir: join(dir, "src"),
+    testNamePattern: `^exercise: ${region.id} `,
+    files,
+    tag: `region-${index}`,
+  });
   rmSync(dir, { recursive: true, force: true });
   const own = run.tests.filter((t) => t.exercise === region.id);
   const failing = own.filter((t) => t.status === "failed");
@@ -150,15 +214,41 @@ async function verifyRegion(course: Course, lab: Lab, region: RegionAt, index: n
   // broken copy fails every region alike), unless what stopped it is the stub.
   const stubbed = run.fileErrors.find((e) => e.message.includes("NotImplemented"));
   if (run.fileErrors.length > 0 && !stubbed) {
-    return { lab: lab.id, exercise: region.id, where, caught: false, detail: `a test file fails to load, so nothing is proven: ${firstLine(run.fileErrors[0].message)}` };
+    return {
+      lab: lab.id,
+      exercise: region.id,
+      where,
+      caught: false,
+      detail: `a test file fails to load, so nothing is proven: ${firstLine(run.fileErrors[0].message)}`,
+    };
   }
   if (stubbed) {
-    return { lab: lab.id, exercise: region.id, where, caught: true, detail: `${stubbed.file} stops at the stub as it loads` };
+    return {
+      lab: lab.id,
+      exercise: region.id,
+      where,
+      caught: true,
+      detail: `${stubbed.file} stops at the stub as it loads`,
+    };
   }
   if (failing.length > 0) {
-    return { lab: lab.id, exercise: region.id, where, caught: true, detail: `${failing.length} of ${own.length} tests fail` };
+    return {
+      lab: lab.id,
+      exercise: region.id,
+      where,
+      caught: true,
+      detail: `${failing.length} of ${own.length} tests fail`,
+    };
   }
-  return { lab: lab.id, exercise: region.id, where, caught: false, detail: own.length ? `all ${own.length} "exercise: ${region.id}" tests still pass with the region stubbed` : `no test is named "exercise: ${region.id}"` };
+  return {
+    lab: lab.id,
+    exercise: region.id,
+    where,
+    caught: false,
+    detail: own.length
+      ? `all ${own.length} "exercise: ${region.id}" tests still pass with the region stubbed`
+      : `no test is named "exercise: ${region.id}"`,
+  };
 }
 
 export function testFilesNaming(lab: Lab, exercise: string): string[] {

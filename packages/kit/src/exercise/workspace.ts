@@ -1,4 +1,13 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Course } from "../course.ts";
 import { UserError } from "../errors.ts";
@@ -47,11 +56,20 @@ export function labRegions(lab: Lab): RegionAt[] {
   }
   for (const r of out) {
     const ex = lab.manifest.exercises.find((e) => e.id === r.id);
-    if (!ex) throw new UserError(`labs/${lab.folder}/${r.file}:${r.start + 1}: region "${r.id}" is not an exercise in the manifest (exercises: ${lab.manifest.exercises.map((e) => e.id).join(", ") || "none"})`);
-    if (ex.file !== r.file) throw new UserError(`labs/${lab.folder}/${r.file}:${r.start + 1}: region "${r.id}" is in ${r.file} but the manifest says ${ex.file}`);
+    if (!ex)
+      throw new UserError(
+        `labs/${lab.folder}/${r.file}:${r.start + 1}: region "${r.id}" is not an exercise in the manifest (exercises: ${lab.manifest.exercises.map((e) => e.id).join(", ") || "none"})`,
+      );
+    if (ex.file !== r.file)
+      throw new UserError(
+        `labs/${lab.folder}/${r.file}:${r.start + 1}: region "${r.id}" is in ${r.file} but the manifest says ${ex.file}`,
+      );
   }
   for (const ex of lab.manifest.exercises) {
-    if (!out.some((r) => r.id === ex.id)) throw new UserError(`labs/${lab.folder}: exercise "${ex.id}" has no "// #region exercise ${ex.id}" in ${ex.file}`);
+    if (!out.some((r) => r.id === ex.id))
+      throw new UserError(
+        `labs/${lab.folder}: exercise "${ex.id}" has no "// #region exercise ${ex.id}" in ${ex.file}`,
+      );
   }
   return out;
 }
@@ -92,7 +110,8 @@ export function resetLab(course: Course, lab: Lab, now = new Date()): { path: st
     const stamp = now.toISOString().replace(/[:.]/g, "-");
     backup = join(course.workspaceDir, ".backups", `${lab.folder}-${stamp}`);
     mkdirSync(join(course.workspaceDir, ".backups"), { recursive: true });
-    if (existsSync(backup)) throw new UserError(`backup folder ${backup} already exists; wait a second and try again`);
+    if (existsSync(backup))
+      throw new UserError(`backup folder ${backup} already exists; wait a second and try again`);
     renameSync(path, backup);
   }
   writeStubbedCopy(lab, path);

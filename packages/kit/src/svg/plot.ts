@@ -15,7 +15,13 @@ export interface Series {
   points: [number, number][];
 }
 
-export function svgLinePlot(opts: { title: string; xLabel: string; yLabel: string; series: Series[]; logY?: boolean }): string {
+export function svgLinePlot(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  logY?: boolean;
+}): string {
   const all = opts.series.flatMap((s) => s.points);
   if (all.length === 0) throw new Error(`svgLinePlot "${opts.title}": no points to plot`);
   const ty = (v: number) => (opts.logY ? Math.log10(v) : v);
@@ -36,14 +42,22 @@ export function svgLinePlot(opts: { title: string; xLabel: string; yLabel: strin
     const color = COLORS[i % COLORS.length];
     const d = s.points.map((p, j) => `${j ? "L" : "M"}${r(sx(p[0]))},${r(sy(p[1]))}`).join("");
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    if (s.points.length <= 40) for (const p of s.points) parts.push(`<circle cx="${r(sx(p[0]))}" cy="${r(sy(p[1]))}" r="3" fill="${color}"/>`);
-    parts.push(`<rect x="${W - M.right + 12}" y="${M.top + i * 20}" width="12" height="12" fill="${color}"/>`);
+    if (s.points.length <= 40)
+      for (const p of s.points)
+        parts.push(`<circle cx="${r(sx(p[0]))}" cy="${r(sy(p[1]))}" r="3" fill="${color}"/>`);
+    parts.push(
+      `<rect x="${W - M.right + 12}" y="${M.top + i * 20}" width="12" height="12" fill="${color}"/>`,
+    );
     parts.push(text(W - M.right + 30, M.top + i * 20 + 10, s.name, "start", 12));
   });
   return svg(parts);
 }
 
-export function svgBarChart(opts: { title: string; yLabel: string; bars: { label: string; value: number }[] }): string {
+export function svgBarChart(opts: {
+  title: string;
+  yLabel: string;
+  bars: { label: string; value: number }[];
+}): string {
   if (opts.bars.length === 0) throw new Error(`svgBarChart "${opts.title}": no bars to plot`);
   const max = Math.max(0, ...opts.bars.map((b) => b.value)) || 1;
   const plotW = W - M.left - 24;
@@ -53,14 +67,21 @@ export function svgBarChart(opts: { title: string; yLabel: string; bars: { label
   opts.bars.forEach((b, i) => {
     const x = M.left + i * slot + slot * 0.15;
     const y = sy(Math.max(0, b.value));
-    parts.push(`<rect x="${r(x)}" y="${r(y)}" width="${r(slot * 0.7)}" height="${r(H - M.bottom - y)}" fill="${COLORS[0]}"/>`);
+    parts.push(
+      `<rect x="${r(x)}" y="${r(y)}" width="${r(slot * 0.7)}" height="${r(H - M.bottom - y)}" fill="${COLORS[0]}"/>`,
+    );
     parts.push(text(x + slot * 0.35, y - 5, formatNumber(b.value), "middle", 11));
     parts.push(text(x + slot * 0.35, H - M.bottom + 18, b.label, "middle", 11));
   });
   return svg(parts);
 }
 
-export function svgHeatmap(opts: { title: string; matrix: number[][]; rowLabels?: string[]; colLabels?: string[] }): string {
+export function svgHeatmap(opts: {
+  title: string;
+  matrix: number[][];
+  rowLabels?: string[];
+  colLabels?: string[];
+}): string {
   const rows = opts.matrix.length;
   const cols = Math.max(...opts.matrix.map((r) => r.length));
   const flat = opts.matrix.flat().filter(Number.isFinite);
@@ -72,12 +93,16 @@ export function svgHeatmap(opts: { title: string; matrix: number[][]; rowLabels?
       // White for the smallest value, deep blue for the largest; masked cells grey.
       const t = Number.isFinite(v) ? (v - lo) / (hi - lo || 1) : -1;
       const fill = t < 0 ? "#f3f4f6" : `rgb(${r(255 - 218 * t)},${r(255 - 156 * t)},${r(255 - 20 * t)})`;
-      parts.push(`<rect x="${r(100 + j * cell)}" y="${r(48 + i * cell)}" width="${r(cell)}" height="${r(cell)}" fill="${fill}"/>`);
+      parts.push(
+        `<rect x="${r(100 + j * cell)}" y="${r(48 + i * cell)}" width="${r(cell)}" height="${r(cell)}" fill="${fill}"/>`,
+      );
     }),
   );
   opts.rowLabels?.forEach((l, i) => parts.push(text(94, 48 + (i + 0.6) * cell, l, "end", 10)));
   opts.colLabels?.forEach((l, j) =>
-    parts.push(`<text x="${r(100 + (j + 0.5) * cell)}" y="44" font-size="10" text-anchor="start" transform="rotate(-60 ${r(100 + (j + 0.5) * cell)} 44)">${esc(l)}</text>`),
+    parts.push(
+      `<text x="${r(100 + (j + 0.5) * cell)}" y="44" font-size="10" text-anchor="start" transform="rotate(-60 ${r(100 + (j + 0.5) * cell)} 44)">${esc(l)}</text>`,
+    ),
   );
   return svg(parts);
 }
@@ -112,7 +137,8 @@ export function ticks(lo: number, hi: number, target = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+    out.push(Number(t.toPrecision(12)));
   return out;
 }
 
@@ -127,4 +153,5 @@ function extent(xs: number[]): [number, number] {
 }
 
 const r = (v: number) => Math.round(v * 10) / 10;
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -13,7 +13,10 @@ export function sparkline(values: number[]): string {
 
 // Horizontal bars scaled to the largest value; the number is printed too,
 // because a bar alone cannot be quoted in a README.
-export function barChart(items: { label: string; value: number }[], opts: { width?: number; unit?: string } = {}): string {
+export function barChart(
+  items: { label: string; value: number }[],
+  opts: { width?: number; unit?: string } = {},
+): string {
   const width = opts.width ?? 40;
   const unit = opts.unit ?? "";
   const max = Math.max(0, ...items.map((i) => i.value)) || 1;
@@ -34,7 +37,10 @@ export function barChart(items: { label: string; value: number }[], opts: { widt
 // purpose: an attention pattern of 16 tokens fits one terminal screen.
 const SHADES = " ░▒▓█";
 
-export function heatmap(matrix: number[][], opts: { rowLabels?: string[]; colLabels?: string[] } = {}): string {
+export function heatmap(
+  matrix: number[][],
+  opts: { rowLabels?: string[]; colLabels?: string[] } = {},
+): string {
   const flat = matrix.flat().filter((v) => Number.isFinite(v));
   const lo = Math.min(...flat);
   const hi = Math.max(...flat);
@@ -43,7 +49,9 @@ export function heatmap(matrix: number[][], opts: { rowLabels?: string[]; colLab
   const labelWidth = Math.max(...rowLabels.map(displayWidth));
   const lines = matrix.map((row, i) => {
     const cells = row
-      .map((v) => (Number.isFinite(v) ? SHADES[Math.round(((v - lo) / span) * (SHADES.length - 1))] : "·").repeat(2))
+      .map((v) =>
+        (Number.isFinite(v) ? SHADES[Math.round(((v - lo) / span) * (SHADES.length - 1))] : "·").repeat(2),
+      )
       .join("");
     return `${padEnd(rowLabels[i] ?? "", labelWidth)} │${cells}│`;
   });
@@ -51,7 +59,9 @@ export function heatmap(matrix: number[][], opts: { rowLabels?: string[]; colLab
     const header = opts.colLabels.map((c) => padEnd(c.slice(0, 2), 2)).join("");
     lines.unshift(`${" ".repeat(labelWidth)}  ${header}`);
   }
-  lines.push(`${" ".repeat(labelWidth)}  scale: "${SHADES[1]}" ${formatNumber(lo)} … "${SHADES[4]}" ${formatNumber(hi)}`);
+  lines.push(
+    `${" ".repeat(labelWidth)}  scale: "${SHADES[1]}" ${formatNumber(lo)} … "${SHADES[4]}" ${formatNumber(hi)}`,
+  );
   return lines.join("\n");
 }
 

@@ -7,7 +7,12 @@ export interface ProgressBar {
   done(info?: string): void;
 }
 
-export function progressBar(opts: { total: number; label: string; width?: number; stream?: NodeJS.WriteStream }): ProgressBar {
+export function progressBar(opts: {
+  total: number;
+  label: string;
+  width?: number;
+  stream?: NodeJS.WriteStream;
+}): ProgressBar {
   const stream = opts.stream ?? process.stderr;
   const width = opts.width ?? 28;
   const start = Date.now();

@@ -6,7 +6,10 @@ export function table(header: string[], rows: (string | number)[][]): string {
   const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === "number"));
   const widths = header.map((_, c) => Math.max(...cells.map((r) => displayWidth(r[c] ?? ""))));
   const fmt = (r: string[]) =>
-    r.map((cell, c) => (numeric[c] ? padStart(cell, widths[c]) : padEnd(cell, widths[c]))).join("  ").trimEnd();
+    r
+      .map((cell, c) => (numeric[c] ? padStart(cell, widths[c]) : padEnd(cell, widths[c])))
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((w) => "─".repeat(w)).join("  ");
   return [fmt(cells[0]), rule, ...cells.slice(1).map(fmt)].join("\n");
 }

@@ -35,7 +35,14 @@ const SKIP_IN_LAB = new Set([...SKIP_ALWAYS, "INSTRUCTOR.md", "bench"]);
 const SKIP_IN_PACKAGE = new Set([...SKIP_ALWAYS, "test", "bench"]);
 // Only the code of a lab that is there because another lab imports it.
 const DEPENDENCY_LAB_PARTS = ["package.json", "tsconfig.json", "src", "data"];
-const ROOT_FILES = [".npmrc", "tsconfig.base.json", "turbo.json", ".gitignore", join("scripts", "doctor.mjs")];
+const ROOT_FILES = [
+  ".npmrc",
+  "tsconfig.base.json",
+  "turbo.json",
+  ".gitignore",
+  join("scripts", "doctor.mjs"),
+  join("scripts", "doctor-deep.ts"),
+];
 // The root scripts a learner uses; the rest (train, docs, bench…) need files a handout leaves out.
 const KEEP_SCRIPTS = ["start", "lab", "exercise", "doctor", "workshop"];
 
@@ -55,7 +62,13 @@ export interface HandoutResult {
   regions: number;
 }
 
-const PackageJson = z.object({ name: z.string(), dependencies: z.record(z.string(), z.string()).optional(), devDependencies: z.record(z.string(), z.string()).optional() }).loose();
+const PackageJson = z
+  .object({
+    name: z.string(),
+    dependencies: z.record(z.string(), z.string()).optional(),
+    devDependencies: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
 
 function readPackage(dir: string) {
   return PackageJson.parse(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")));
@@ -105,18 +118,31 @@ function copyTree(from: string, to: string, skip: Set<string>): void {
   }
 }
 
-export function writeHandout(course: Course, all: Lab[], selection: Selection, out: string, opts: { force?: boolean; now?: Date } = {}): HandoutResult {
+export function writeHandout(
+  course: Course,
+  all: Lab[],
+  selection: Selection,
+  out: string,
+  opts: { force?: boolean; now?: Date } = {},
+): HandoutResult {
   const chosen = selection.labs;
   // Regions are checked against the manifests before anything is written.
   const regions = new Map(chosen.map((l) => [l.id, labRegions(l)]));
   const { packages, labs: reached } = closure(course, all, chosen);
-  const dependencies = reached.filter((l) => !chosen.includes(l)).sort((a, b) => a.manifest.order - b.manifest.order);
+  const dependencies = reached
+    .filter((l) => !chosen.includes(l))
+    .sort((a, b) => a.manifest.order - b.manifest.order);
 
   const { path, backup } = prepareOutDir(out, {
     force: opts.force,
     now: opts.now,
     root: course.root,
-    protect: [course.labsDir, join(course.root, "packages"), join(course.root, "node_modules"), course.workspaceDir],
+    protect: [
+      course.labsDir,
+      join(course.root, "packages"),
+      join(course.root, "node_modules"),
+      course.workspaceDir,
+    ],
   });
 
   for (const f of ROOT_FILES) {
@@ -124,12 +150,15 @@ export function writeHandout(course: Course, all: Lab[], selection: Selection, o
     mkdirSync(dirname(join(path, f)), { recursive: true });
     cpSync(join(course.root, f), join(path, f));
   }
-  const present = [...packages.values()].map((d) => relative(course.root, d)).concat([...chosen, ...dependencies].map((l) => join("labs", l.folder)));
+  const present = [...packages.values()]
+    .map((d) => relative(course.root, d))
+    .concat([...chosen, ...dependencies].map((l) => join("labs", l.folder)));
   writeRootPackage(course, path, chosen);
   writeFileSync(join(path, "vitest.config.ts"), HANDOUT_VITEST_CONFIG);
   writeLockfile(course, path, present);
 
-  for (const dir of packages.values()) copyTree(dir, join(path, "packages", relative(join(course.root, "packages"), dir)), SKIP_IN_PACKAGE);
+  for (const dir of packages.values())
+    copyTree(dir, join(path, "packages", relative(join(course.root, "packages"), dir)), SKIP_IN_PACKAGE);
 
   let regionCount = 0;
   for (const lab of chosen) {
@@ -156,7 +185,11 @@ export function writeHandout(course: Course, all: Lab[], selection: Selection, o
     retargetTsconfig(course, lab.dir, dest, path);
   }
 
-  const info: HandoutInfo = { handout: 1, labs: chosen.map((l) => l.id), dependencies: dependencies.map((l) => l.id) };
+  const info: HandoutInfo = {
+    handout: 1,
+    labs: chosen.map((l) => l.id),
+    dependencies: dependencies.map((l) => l.id),
+  };
   writeFileSync(join(path, HANDOUT_FILE), JSON.stringify(info, null, 2) + "\n");
   writeFileSync(join(path, "HOW-TO-CHECK.md"), howToCheck(chosen, dependencies));
   writeFileSync(join(path, "README.md"), handoutReadme(chosen));
@@ -164,15 +197,28 @@ export function writeHandout(course: Course, all: Lab[], selection: Selection, o
   // The promise of a handout: no reference body of a stubbed region anywhere.
   const leaks = findLeaks(chosen, path);
   if (leaks.length) {
-    throw new Error(`the handout in ${path} contains solution code (a bug in the handout writer): ${leaks.map((l) => `${l.lab}/${l.exercise} in ${l.file}`).join(", ")}`);
+    throw new Error(
+      `the handout in ${path} contains solution code (a bug in the handout writer): ${leaks.map((l) => `${l.lab}/${l.exercise} in ${l.file}`).join(", ")}`,
+    );
   }
-  return { path, backup, labs: chosen, dependencies, packages: [...packages.values()].map((d) => relative(join(course.root, "packages"), d)), regions: regionCount };
+  return {
+    path,
+    backup,
+    labs: chosen,
+    dependencies,
+    packages: [...packages.values()].map((d) => relative(join(course.root, "packages"), d)),
+    regions: regionCount,
+  };
 }
 
 function writeRootPackage(course: Course, out: string, chosen: Lab[]): void {
   const file = join(course.root, "package.json");
-  const pkg = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> & { scripts?: Record<string, string> };
-  const scripts = Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter(([k]) => KEEP_SCRIPTS.includes(k)));
+  const pkg = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> & {
+    scripts?: Record<string, string>;
+  };
+  const scripts = Object.fromEntries(
+    Object.entries(pkg.scripts ?? {}).filter(([k]) => KEEP_SCRIPTS.includes(k)),
+  );
   scripts.typecheck = "turbo run typecheck";
   scripts.test = "vitest run";
   const description = `A workshop handout of LLM Labs: ${chosen.map((l) => l.manifest.title).join("; ")}. See HOW-TO-CHECK.md.`;
@@ -185,7 +231,9 @@ function writeRootPackage(course: Course, out: string, chosen: Lab[]): void {
 function writeLockfile(course: Course, out: string, present: string[]): void {
   const file = join(course.root, "package-lock.json");
   if (!existsSync(file)) return;
-  const lock = JSON.parse(readFileSync(file, "utf8")) as { packages?: Record<string, { resolved?: string; link?: boolean }> };
+  const lock = JSON.parse(readFileSync(file, "utf8")) as {
+    packages?: Record<string, { resolved?: string; link?: boolean }>;
+  };
   const keep = new Set(present.map((p) => p.split("\\").join("/")));
   const isWorkspace = (p: string) => /^(packages|labs)\/[^/]+$/.test(p);
   const dropped = (p: string) => isWorkspace(p) && !keep.has(p);

@@ -5,7 +5,9 @@ import type { Lab } from "../labs.ts";
 // The one page a learner needs on the day, written into every handout.
 
 function usesLabs(lab: Lab, others: Lab[]): Lab[] {
-  const pkg = JSON.parse(readFileSync(join(lab.dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(lab.dir, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
   return others.filter((o) => o !== lab && pkg.dependencies?.[o.packageName] !== undefined);
 }
 
@@ -27,7 +29,10 @@ export function howToCheck(chosen: Lab[], dependencies: Lab[]): string {
     "",
     "| lab | read | write in | check |",
     "| --- | --- | --- | --- |",
-    ...chosen.map((l) => `| ${l.manifest.title} | labs/${l.folder}/README.md | labs/${l.folder}/src/ | \`npm run exercise -- check ${l.id}\` |`),
+    ...chosen.map(
+      (l) =>
+        `| ${l.manifest.title} | labs/${l.folder}/README.md | labs/${l.folder}/src/ | \`npm run exercise -- check ${l.id}\` |`,
+    ),
     "",
     "## Working on a lab",
     "",
@@ -36,7 +41,7 @@ export function howToCheck(chosen: Lab[], dependencies: Lab[]): string {
     "  `throw new NotImplemented(…)` stands for your code and `// hint:` lines give a first push.",
     `- \`npm run exercise -- check ${first}\` runs the lab's tests and prints one line per exercise:`,
     "  `✓` passes, `·` not written yet, `✗` your code runs but gives a wrong answer (the first failing",
-    "  check is printed under \"Next\").",
+    '  check is printed under "Next").',
     `- \`npm run exercise -- watch ${first}\` checks again on every save; \`npm run exercise -- hint ${first}\``,
     "  prints the next hint for the first exercise that does not pass yet.",
     `- \`npm run lab ${first}\` runs the lab's demo on your code, once its exercises pass.`,
@@ -44,10 +49,17 @@ export function howToCheck(chosen: Lab[], dependencies: Lab[]): string {
     "  starter is written back. Nothing you wrote is ever deleted.",
     "- The tests are in labs/<lab>/test/: read them, they are the specification. Do not edit them.",
   ];
-  const links = chosen.flatMap((l) => usesLabs(l, chosen).map((u) => `- ${l.manifest.title} runs on your code of ${u.manifest.title}: finish that lab first.`));
+  const links = chosen.flatMap((l) =>
+    usesLabs(l, chosen).map(
+      (u) => `- ${l.manifest.title} runs on your code of ${u.manifest.title}: finish that lab first.`,
+    ),
+  );
   if (links.length) out.push("", "## Labs that build on each other", "", ...links);
   if (dependencies.length) {
-    out.push("", `The folder also holds ${dependencies.map((d) => `labs/${d.folder}`).join(", ")}, finished code that a lab above imports; it is not an exercise here.`);
+    out.push(
+      "",
+      `The folder also holds ${dependencies.map((d) => `labs/${d.folder}`).join(", ")}, finished code that a lab above imports; it is not an exercise here.`,
+    );
   }
   out.push(
     "",

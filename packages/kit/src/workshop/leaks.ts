@@ -51,7 +51,9 @@ export function findLeaks(labs: Lab[], dir: string): Leak[] {
   for (const path of textFiles(dir)) {
     // Whole lines only: "s = 0" is not found inside "pass = 0".
     const text = `\n${normalize(readFileSync(path, "utf8"))}\n`;
-    for (const b of bodies) if (text.includes(`\n${b.body}\n`)) leaks.push({ lab: b.lab, exercise: b.exercise, file: relative(dir, path) });
+    for (const b of bodies)
+      if (text.includes(`\n${b.body}\n`))
+        leaks.push({ lab: b.lab, exercise: b.exercise, file: relative(dir, path) });
   }
   return leaks;
 }

@@ -32,6 +32,11 @@ export function notesLine(lab: Lab): string {
   const n = instructorNotes(lab);
   const where = `labs/${lab.folder}/${n.file}`;
   if (!n.exists) return `Teacher notes: none yet (${where} does not exist).`;
-  const missing = [!n.mistakes && '"Common mistakes"', !n.figure && '"The one figure to draw on the board"'].filter(Boolean);
-  return missing.length ? `Teacher notes: ${where} (it has no ${missing.join(" or ")} section yet).` : `Teacher notes: ${where} (common mistakes, the figure for the board).`;
+  const missing = [
+    !n.mistakes && '"Common mistakes"',
+    !n.figure && '"The one figure to draw on the board"',
+  ].filter(Boolean);
+  return missing.length
+    ? `Teacher notes: ${where} (it has no ${missing.join(" or ")} section yet).`
+    : `Teacher notes: ${where} (common mistakes, the figure for the board).`;
 }

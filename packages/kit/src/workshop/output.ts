@@ -8,28 +8,39 @@ import { UserError } from "../errors.ts";
 
 // `root` (the course) may contain the output folder but not be it or lie inside
 // it; `protect` (labs/, packages/, node_modules/) may not overlap it at all.
-export function prepareOutDir(out: string, opts: { force?: boolean; root: string; protect: string[]; now?: Date }): { path: string; backup?: string } {
+export function prepareOutDir(
+  out: string,
+  opts: { force?: boolean; root: string; protect: string[]; now?: Date },
+): { path: string; backup?: string } {
   const path = resolve(out);
   const shown = relative(process.cwd(), path) || ".";
   const root = resolve(opts.root);
   for (const p of [root, ...opts.protect.map((x) => resolve(x))]) {
     const overlaps = path === p || p.startsWith(path + sep) || (p !== root && path.startsWith(p + sep));
     if (overlaps) {
-      throw new UserError(`--out ${shown} is inside or around the course's own files (${relative(process.cwd(), p) || "."}); choose a folder of its own, e.g. --out ../handout`);
+      throw new UserError(
+        `--out ${shown} is inside or around the course's own files (${relative(process.cwd(), p) || "."}); choose a folder of its own, e.g. --out ../handout`,
+      );
     }
   }
   if (!existsSync(path)) {
     mkdirSync(path, { recursive: true });
     return { path };
   }
-  if (!statSync(path).isDirectory()) throw new UserError(`--out ${shown} is a file, not a folder; choose another path`);
+  if (!statSync(path).isDirectory())
+    throw new UserError(`--out ${shown} is a file, not a folder; choose another path`);
   if (readdirSync(path).length === 0) return { path };
   const stamp = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, "-");
   const backup = `${path}.backup-${stamp}`;
   if (!opts.force) {
-    throw new UserError(`--out ${shown} already exists and is not empty; choose another folder, or add --force to move it aside to ${relative(process.cwd(), backup)} first`);
+    throw new UserError(
+      `--out ${shown} already exists and is not empty; choose another folder, or add --force to move it aside to ${relative(process.cwd(), backup)} first`,
+    );
   }
-  if (existsSync(backup)) throw new UserError(`backup folder ${relative(process.cwd(), backup)} already exists; wait a second and try again`);
+  if (existsSync(backup))
+    throw new UserError(
+      `backup folder ${relative(process.cwd(), backup)} already exists; wait a second and try again`,
+    );
   renameSync(path, backup);
   mkdirSync(path, { recursive: true });
   return { path, backup };

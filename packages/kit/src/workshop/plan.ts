@@ -19,7 +19,14 @@ export interface PlanOptions {
   lunchMinutes: number;
 }
 
-export const DEFAULT_PLAN: PlanOptions = { start: 9 * 60, dayEnd: 17 * 60 + 30, maxBlock: 90, breakMinutes: 15, lunchAt: 12 * 60, lunchMinutes: 60 };
+export const DEFAULT_PLAN: PlanOptions = {
+  start: 9 * 60,
+  dayEnd: 17 * 60 + 30,
+  maxBlock: 90,
+  breakMinutes: 15,
+  lunchAt: 12 * 60,
+  lunchMinutes: 60,
+};
 
 export type Slot =
   | { kind: "setup" | "wrap-up" | "break" | "lunch"; start: number; minutes: number }
@@ -37,11 +44,13 @@ const WRAP_UP = 15;
 // "09:30" → 570
 export function parseClock(flag: string, value: string): number {
   const m = /^(\d{1,2}):(\d{2})$/.exec(value);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UserError(`--${flag} must be a time like 09:00, got "${value}"`);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59)
+    throw new UserError(`--${flag} must be a time like 09:00, got "${value}"`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-export const clock = (t: number) => `${String(Math.floor(t / 60) % 24).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`;
+export const clock = (t: number) =>
+  `${String(Math.floor(t / 60) % 24).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`;
 
 // 150 minutes with a 90-minute limit → two parts of 75, not 90 + 60: equal
 // halves leave room to finish an exercise before the break.
@@ -52,7 +61,10 @@ export function splitMinutes(minutes: number, maxBlock: number): number[] {
 }
 
 export function planDay(selection: Selection, opts: PlanOptions = DEFAULT_PLAN): Agenda {
-  if (opts.dayEnd <= opts.start + SETUP + WRAP_UP) throw new UserError(`the day must end well after it starts (${clock(opts.start)} to ${clock(opts.dayEnd)})`);
+  if (opts.dayEnd <= opts.start + SETUP + WRAP_UP)
+    throw new UserError(
+      `the day must end well after it starts (${clock(opts.start)} to ${clock(opts.dayEnd)})`,
+    );
   const days: Slot[][] = [];
   let day: Slot[] = [];
   let t = opts.start;
@@ -92,13 +104,17 @@ export function planDay(selection: Selection, opts: PlanOptions = DEFAULT_PLAN):
   return { days, labMinutes: selection.labs.reduce((n, l) => n + l.manifest.minutes, 0), selection };
 }
 
-const hours = (m: number) => (m >= 60 ? `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}` : `${m} min`);
+const hours = (m: number) =>
+  m >= 60 ? `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}` : `${m} min`;
 const cmd = (s: string) => `\`${s}\``;
 
 function slotText(s: Slot): [string, string] {
   switch (s.kind) {
     case "setup":
-      return ["setup", `Welcome. Every laptop runs ${cmd("npm run doctor")}; fix any ✗ line before starting (it says how).`];
+      return [
+        "setup",
+        `Welcome. Every laptop runs ${cmd("npm run doctor")}; fix any ✗ line before starting (it says how).`,
+      ];
     case "break":
       return ["break", "Break"];
     case "lunch":
@@ -112,7 +128,10 @@ function slotText(s: Slot): [string, string] {
     case "lab": {
       const m = s.lab.manifest;
       const part = s.parts > 1 ? ` (part ${s.part} of ${s.parts})` : "";
-      const what = s.part === 1 ? `talk with the board figure, then ${cmd(`npm run exercise -- start ${m.id}`)}` : `exercises, ${cmd(`npm run exercise -- check ${m.id}`)}`;
+      const what =
+        s.part === 1
+          ? `talk with the board figure, then ${cmd(`npm run exercise -- start ${m.id}`)}`
+          : `exercises, ${cmd(`npm run exercise -- check ${m.id}`)}`;
       const tail = s.part === s.parts ? `; close with ${cmd(`npm run lab ${m.id}`)} (the demo)` : "";
       return [`lab ${m.order}`, `**${m.title}**${part}: ${what}${tail}`];
     }
@@ -127,18 +146,31 @@ export function agendaMarkdown(agenda: Agenda): string {
   const first = agenda.days[0][0];
   const lastDay = agenda.days[agenda.days.length - 1];
   const end = lastDay[lastDay.length - 1];
-  const span = agenda.days.length === 1 ? `${clock(first.start)}–${clock(end.start + end.minutes)}` : `${agenda.days.length} days`;
-  out.push(`${labs.length} lab${labs.length === 1 ? "" : "s"}, ${hours(agenda.labMinutes)} of lab time (from the labs' manifests), ${span}.`, "");
+  const span =
+    agenda.days.length === 1
+      ? `${clock(first.start)}–${clock(end.start + end.minutes)}`
+      : `${agenda.days.length} days`;
+  out.push(
+    `${labs.length} lab${labs.length === 1 ? "" : "s"}, ${hours(agenda.labMinutes)} of lab time (from the labs' manifests), ${span}.`,
+    "",
+  );
   if (added.length) {
     out.push("Added because a chosen lab needs it first:", "");
-    for (const a of added) out.push(`- ${a.lab.manifest.title} (${a.lab.id}), a prerequisite of ${a.neededBy.id}`);
+    for (const a of added)
+      out.push(`- ${a.lab.manifest.title} (${a.lab.id}), a prerequisite of ${a.neededBy.id}`);
     out.push("");
   }
 
   out.push("## Before the day", "");
-  out.push(`- Learners: get the course (a clone, or the teacher's handout folder), run ${cmd("npm install")} and then ${cmd("npm run doctor")}; every line should be ✓. A ✗ line says what to fix.`);
-  out.push(`- Learners: read the readings below (${readingCount(labs)} in all; the seed articles are in Chinese, the papers in English; each lab's README says which section each one goes with).`);
-  out.push(`- Teacher: make the handout with ${cmd(`npm run workshop -- handout --labs ${labs.map((l) => l.id).join(",")} --out ../handout`)} and read each lab's INSTRUCTOR.md (common mistakes, the figure for the board).`);
+  out.push(
+    `- Learners: get the course (a clone, or the teacher's handout folder), run ${cmd("npm install")} and then ${cmd("npm run doctor")}; every line should be ✓. A ✗ line says what to fix.`,
+  );
+  out.push(
+    `- Learners: read the readings below (${readingCount(labs)} in all; the seed articles are in Chinese, the papers in English; each lab's README says which section each one goes with).`,
+  );
+  out.push(
+    `- Teacher: make the handout with ${cmd(`npm run workshop -- handout --labs ${labs.map((l) => l.id).join(",")} --out ../handout`)} and read each lab's INSTRUCTOR.md (common mistakes, the figure for the board).`,
+  );
   out.push("");
 
   agenda.days.forEach((day, d) => {
@@ -170,7 +202,8 @@ export function agendaMarkdown(agenda: Agenda): string {
   out.push("## Readings to assign before the day", "");
   for (const lab of labs) {
     out.push(`### ${lab.manifest.title}`, "");
-    for (const r of lab.manifest.readings) out.push(`- [${r.title}](${r.url}) (${sourceName(r.source)})${r.note ? `: ${r.note}` : ""}`);
+    for (const r of lab.manifest.readings)
+      out.push(`- [${r.title}](${r.url}) (${sourceName(r.source)})${r.note ? `: ${r.note}` : ""}`);
     out.push("");
   }
   return out.join("\n");
@@ -179,7 +212,11 @@ export function agendaMarkdown(agenda: Agenda): string {
 const readingCount = (labs: Lab[]) => labs.reduce((n, l) => n + l.manifest.readings.length, 0);
 
 function sourceName(source: string): string {
-  return source === "seed:llm-resource" ? "llm-resource list" : source === "seed:llm-action" ? "llm-action list" : source;
+  return source === "seed:llm-resource"
+    ? "llm-resource list"
+    : source === "seed:llm-action"
+      ? "llm-action list"
+      : source;
 }
 
 // The same agenda as one printable HTML page.

@@ -13,7 +13,10 @@ export interface Selection {
 
 // "--labs 3,quantization" or "--labs 3 --labs 4": ids, folders or numbers.
 export function parseLabList(values: string[] | undefined, usage: string): string[] {
-  const names = (values ?? []).flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
+  const names = (values ?? [])
+    .flatMap((v) => v.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UserError(`--labs needs at least one lab id; usage: ${usage}`);
   return names;
 }
@@ -43,17 +46,24 @@ export function selectLabs(all: Lab[], names: string[], opts: { only?: boolean }
 // labs that are free to go, the course order decides.
 export function teachingOrder(labs: Lab[]): Lab[] {
   const byId = new Map(labs.map((l) => [l.id, l]));
-  const waiting = new Map(labs.map((l) => [l.id, l.manifest.prerequisites.filter((p) => byId.has(p)).length]));
+  const waiting = new Map(
+    labs.map((l) => [l.id, l.manifest.prerequisites.filter((p) => byId.has(p)).length]),
+  );
   const out: Lab[] = [];
   while (out.length < labs.length) {
-    const ready = labs.filter((l) => waiting.get(l.id) === 0 && !out.includes(l)).sort((a, b) => a.manifest.order - b.manifest.order);
+    const ready = labs
+      .filter((l) => waiting.get(l.id) === 0 && !out.includes(l))
+      .sort((a, b) => a.manifest.order - b.manifest.order);
     if (ready.length === 0) {
       const stuck = labs.filter((l) => !out.includes(l)).map((l) => l.id);
-      throw new UserError(`the prerequisites of ${stuck.join(", ")} form a cycle; fix "prerequisites" in their package.json`);
+      throw new UserError(
+        `the prerequisites of ${stuck.join(", ")} form a cycle; fix "prerequisites" in their package.json`,
+      );
     }
     const next = ready[0];
     out.push(next);
-    for (const l of labs) if (l.manifest.prerequisites.includes(next.id)) waiting.set(l.id, waiting.get(l.id)! - 1);
+    for (const l of labs)
+      if (l.manifest.prerequisites.includes(next.id)) waiting.set(l.id, waiting.get(l.id)! - 1);
   }
   return out;
 }

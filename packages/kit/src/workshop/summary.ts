@@ -19,7 +19,13 @@ export const ProgressReport = z.object({
       id: z.string().min(1),
       started: z.boolean(),
       checkedAt: z.string().nullable(),
-      exercises: z.array(z.object({ id: z.string().min(1), state: z.enum(["pass", "todo", "fail"]), hintsShown: z.number().int().min(0) })),
+      exercises: z.array(
+        z.object({
+          id: z.string().min(1),
+          state: z.enum(["pass", "todo", "fail"]),
+          hintsShown: z.number().int().min(0),
+        }),
+      ),
     }),
   ),
 });
@@ -36,20 +42,34 @@ function decode(bytes: Buffer): string {
 export function readProgressFile(path: string): ProgressReport {
   const shown = relative(process.cwd(), path) || path;
   if (!existsSync(path)) throw new UserError(`${shown}: no such file`);
-  if (statSync(path).isDirectory()) throw new UserError(`${shown} is a folder; pass the progress files in it, e.g. ${shown}/*.json`);
+  if (statSync(path).isDirectory())
+    throw new UserError(`${shown} is a folder; pass the progress files in it, e.g. ${shown}/*.json`);
   let text = decode(readFileSync(path));
   // `npm run` without -s puts its own "> llm-labs@0.1.0 exercise" lines first.
   const brace = text.indexOf("{");
-  if (brace > 0 && text.slice(0, brace).split("\n").every((l) => l.trim() === "" || l.startsWith(">"))) text = text.slice(brace);
-  if (text.trim() === "") throw new UserError(`${shown} is empty; the learner should save it again with: npm run -s exercise -- status --json --name <who> > progress.json`);
+  if (
+    brace > 0 &&
+    text
+      .slice(0, brace)
+      .split("\n")
+      .every((l) => l.trim() === "" || l.startsWith(">"))
+  )
+    text = text.slice(brace);
+  if (text.trim() === "")
+    throw new UserError(
+      `${shown} is empty; the learner should save it again with: npm run -s exercise -- status --json --name <who> > progress.json`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${shown} is not valid JSON (${(e as Error).message}); it should be the output of: npm run -s exercise -- status --json`);
+    throw new UserError(
+      `${shown} is not valid JSON (${(e as Error).message}); it should be the output of: npm run -s exercise -- status --json`,
+    );
   }
   const parsed = ProgressReport.safeParse(raw);
-  if (!parsed.success) throw new UserError(`${shown} is not a progress file: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new UserError(`${shown} is not a progress file: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -92,7 +112,16 @@ function currentLab(r: ProgressReport, only?: string): LabReport | undefined {
 export function summarize(reports: ProgressReport[], opts: { lab?: string } = {}): Room {
   const learners: LearnerRow[] = reports.map((r) => {
     const lab = currentLab(r, opts.lab);
-    if (!lab || !begun(lab)) return { name: r.name, lab: lab?.id, begun: false, passed: 0, total: lab?.exercises.length ?? 0, stuck: undefined, checkedAt: null };
+    if (!lab || !begun(lab))
+      return {
+        name: r.name,
+        lab: lab?.id,
+        begun: false,
+        passed: 0,
+        total: lab?.exercises.length ?? 0,
+        stuck: undefined,
+        checkedAt: null,
+      };
     const open = firstOpen(lab);
     return {
       name: r.name,
@@ -124,7 +153,12 @@ export function summarize(reports: ProgressReport[], opts: { lab?: string } = {}
   }
   const exercises = [...stats.values()];
   let failsMost: ExerciseStat | undefined;
-  for (const s of exercises) if (s.fail > 0 && (!failsMost || s.fail > failsMost.fail || (s.fail === failsMost.fail && s.stuck > failsMost.stuck))) failsMost = s;
+  for (const s of exercises)
+    if (
+      s.fail > 0 &&
+      (!failsMost || s.fail > failsMost.fail || (s.fail === failsMost.fail && s.stuck > failsMost.stuck))
+    )
+      failsMost = s;
   return { learners, exercises, failsMost };
 }
 
@@ -134,7 +168,13 @@ export function roomTable(room: Room): string {
   const rows = [...room.learners]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((l) => {
-      const where = !l.begun ? "not started" : l.checkedAt === null ? "started, never checked" : l.stuck ? `${l.stuck.exercise} (${l.stuck.state === "fail" ? "failing" : "not written yet"})` : "done";
+      const where = !l.begun
+        ? "not started"
+        : l.checkedAt === null
+          ? "started, never checked"
+          : l.stuck
+            ? `${l.stuck.exercise} (${l.stuck.state === "fail" ? "failing" : "not written yet"})`
+            : "done";
       return [l.name, l.lab ?? "—", `${l.passed}/${l.total}`, where, l.stuck?.hints ?? 0, when(l.checkedAt)];
     });
   return table(["learner", "lab", "passing", "stuck on", "hints", "last check"], rows);
@@ -147,7 +187,11 @@ export function roomReport(room: Room, files: number): string {
     return out.join("\n");
   }
   const f = room.failsMost;
-  out.push(f ? `Fails most: ${f.lab}/${f.exercise}, failing for ${f.fail} of the ${f.started} learners who started ${f.lab} (${f.stuck} stuck there).` : "No exercise is failing: where learners stop, they have not written the code yet.");
+  out.push(
+    f
+      ? `Fails most: ${f.lab}/${f.exercise}, failing for ${f.fail} of the ${f.started} learners who started ${f.lab} (${f.stuck} stuck there).`
+      : "No exercise is failing: where learners stop, they have not written the code yet.",
+  );
   out.push("", "Learners whose code fails each exercise:", "");
   out.push(barChart(failBars(room), { width: 30 }));
   return out.join("\n");
@@ -155,7 +199,10 @@ export function roomReport(room: Room, files: number): string {
 
 export function failBars(room: Room): { label: string; value: number }[] {
   const labs = new Set(room.exercises.map((e) => e.lab));
-  return room.exercises.map((e) => ({ label: labs.size > 1 ? `${e.lab}/${e.exercise}` : e.exercise, value: e.fail }));
+  return room.exercises.map((e) => ({
+    label: labs.size > 1 ? `${e.lab}/${e.exercise}` : e.exercise,
+    value: e.fail,
+  }));
 }
 
 // Horizontal bars, so long exercise ids stay readable; the same data always
@@ -175,16 +222,23 @@ export function roomSvg(room: Room, title: string): string {
   bars.forEach((b, i) => {
     const y = 44 + i * barH;
     const w = Math.round((b.value / max) * 300 * 10) / 10;
-    parts.push(`<text x="${labelW - 8}" y="${y + 15}" font-size="12" text-anchor="end">${esc(b.label)}</text>`);
-    if (w > 0) parts.push(`<rect x="${labelW}" y="${y + 4}" width="${w}" height="${barH - 8}" fill="#dc2626"/>`);
+    parts.push(
+      `<text x="${labelW - 8}" y="${y + 15}" font-size="12" text-anchor="end">${esc(b.label)}</text>`,
+    );
+    if (w > 0)
+      parts.push(`<rect x="${labelW}" y="${y + 4}" width="${w}" height="${barH - 8}" fill="#dc2626"/>`);
     parts.push(`<text x="${labelW + w + 6}" y="${y + 15}" font-size="12">${b.value}</text>`);
   });
-  parts.push(`<text x="${labelW + 150}" y="${H - 10}" font-size="12" text-anchor="middle">learners whose code fails the exercise</text>`);
+  parts.push(
+    `<text x="${labelW + 150}" y="${H - 10}" font-size="12" text-anchor="middle">learners whose code fails the exercise</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif">\n<rect width="${W}" height="${H}" fill="white"/>\n${parts.join("\n")}\n</svg>\n`;
 }
 
 export function uniqueNames(reports: ProgressReport[], files: string[]): ProgressReport[] {
   const count = new Map<string, number>();
   for (const r of reports) count.set(r.name, (count.get(r.name) ?? 0) + 1);
-  return reports.map((r, i) => (count.get(r.name)! > 1 ? { ...r, name: `${r.name} (${basename(files[i])})` } : r));
+  return reports.map((r, i) =>
+    count.get(r.name)! > 1 ? { ...r, name: `${r.name} (${basename(files[i])})` } : r,
+  );
 }

@@ -8,9 +8,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { defaultCourse } from "../course.ts";
-import { type Lab, readLab } from "../labs.ts";
-import { handoutCourse, readHandoutInfo } from "../workshop/handout-mode.ts";
+import { defaultCourse, handoutCourse, type Lab, readHandoutInfo, readLab } from "@llm-labs/kit";
 
 interface Line {
   ok: boolean | null;
@@ -40,10 +38,19 @@ export async function deepChecks(root: string): Promise<void> {
       const lab = readLab(join(course.labsDir, folder), folder);
       if (!handout || handout.labs.includes(lab.id)) labs.push(lab);
     } catch (e) {
-      emit({ ok: false, text: `labs/${folder} cannot be read: ${msg(e)}`, fix: "the course's files are damaged here: `git status` shows what changed, `git checkout -- <file>` (or a fresh copy) restores it" });
+      emit({
+        ok: false,
+        text: `labs/${folder} cannot be read: ${msg(e)}`,
+        fix: "the course's files are damaged here: `git status` shows what changed, `git checkout -- <file>` (or a fresh copy) restores it",
+      });
     }
   }
-  emit({ ok: labs.length > 0 ? true : null, text: labs.length ? `${labs.length} labs: ${labs.map((l) => l.id).join(", ")}` : "no labs in this folder yet" });
+  emit({
+    ok: labs.length > 0 ? true : null,
+    text: labs.length
+      ? `${labs.length} labs: ${labs.map((l) => l.id).join(", ")}`
+      : "no labs in this folder yet",
+  });
 
   const require = createRequire(join(root, "package.json"));
   const has = (pkg: string) => {
@@ -55,18 +62,34 @@ export async function deepChecks(root: string): Promise<void> {
     }
   };
   if (!has("@llm-labs/onnx")) emit({ ok: null, text: "ONNX Runtime: no lab here uses it" });
-  else try {
-    const ortVersion = (JSON.parse(readFileSync(require.resolve("onnxruntime-node/package.json"), "utf8")) as { version: string }).version;
-    const { GraphBuilder, f32, runModel } = await import("@llm-labs/onnx");
-    // [[1,2],[3,4]]·[[5,6],[7,8]] = [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]] = [[19,22],[43,50]]
-    const g = new GraphBuilder("doctor").input("A", "float32", [2, 2]).input("B", "float32", [2, 2]).node("MatMul", ["A", "B"], ["C"]).output("C", "float32", [2, 2]);
-    const [{ C }, took] = await timed(() => runModel(g.toModel(), { A: f32([1, 2, 3, 4], [2, 2]), B: f32([5, 6, 7, 8], [2, 2]) }));
-    const got = Array.from(C!.data as Float32Array);
-    if (got.join() !== "19,22,43,50") throw new Error(`a 2×2 MatMul gave [${got.join(", ")}], not [19, 22, 43, 50]`);
-    emit({ ok: true, text: `ONNX Runtime ${ortVersion} loads and runs a MatMul (${took})` });
-  } catch (e) {
-    emit({ ok: false, text: `ONNX Runtime does not run: ${msg(e)}`, fix: `run \`npm rebuild onnxruntime-node\`; if that does not help, ${REINSTALL} (its native library must match this machine: ${process.platform}-${process.arch})` });
-  }
+  else
+    try {
+      const ortVersion = (
+        JSON.parse(readFileSync(require.resolve("onnxruntime-node/package.json"), "utf8")) as {
+          version: string;
+        }
+      ).version;
+      const { GraphBuilder, f32, runModel } = await import("@llm-labs/onnx");
+      // [[1,2],[3,4]]·[[5,6],[7,8]] = [[1·5+2·7, 1·6+2·8], [3·5+4·7, 3·6+4·8]] = [[19,22],[43,50]]
+      const g = new GraphBuilder("doctor")
+        .input("A", "float32", [2, 2])
+        .input("B", "float32", [2, 2])
+        .node("MatMul", ["A", "B"], ["C"])
+        .output("C", "float32", [2, 2]);
+      const [{ C }, took] = await timed(() =>
+        runModel(g.toModel(), { A: f32([1, 2, 3, 4], [2, 2]), B: f32([5, 6, 7, 8], [2, 2]) }),
+      );
+      const got = Array.from(C.data as Float32Array);
+      if (got.join() !== "19,22,43,50")
+        throw new Error(`a 2×2 MatMul gave [${got.join(", ")}], not [19, 22, 43, 50]`);
+      emit({ ok: true, text: `ONNX Runtime ${ortVersion} loads and runs a MatMul (${took})` });
+    } catch (e) {
+      emit({
+        ok: false,
+        text: `ONNX Runtime does not run: ${msg(e)}`,
+        fix: `run \`npm rebuild onnxruntime-node\`; if that does not help, ${REINSTALL} (its native library must match this machine: ${process.platform}-${process.arch})`,
+      });
+    }
 
   const checkpoints = join(root, "packages", "model", "checkpoints");
   if (existsSync(checkpoints)) {
@@ -76,13 +99,20 @@ export async function deepChecks(root: string): Promise<void> {
       if (names.length === 0) throw new Error(`no checkpoint in ${checkpoints}`);
       for (const name of names) await checkModel(model, name);
     } catch (e) {
-      emit({ ok: false, text: `the course's models do not load: ${msg(e)}`, fix: "restore packages/model/checkpoints from the course (`git checkout -- packages/model/checkpoints`, or a fresh copy)" });
+      emit({
+        ok: false,
+        text: `the course's models do not load: ${msg(e)}`,
+        fix: "restore packages/model/checkpoints from the course (`git checkout -- packages/model/checkpoints`, or a fresh copy)",
+      });
     }
   }
 
   try {
-    const vitest = JSON.parse(readFileSync(require.resolve("vitest/package.json"), "utf8")) as { version: string };
-    for (const f of ["packages/kit/vitest.exercise.config.ts", "packages/kit/src/exercise/reporter.ts"]) if (!existsSync(join(root, f))) throw new Error(`${f} is missing`);
+    const vitest = JSON.parse(readFileSync(require.resolve("vitest/package.json"), "utf8")) as {
+      version: string;
+    };
+    for (const f of ["packages/kit/vitest.exercise.config.ts", "packages/kit/src/exercise/reporter.ts"])
+      if (!existsSync(join(root, f))) throw new Error(`${f} is missing`);
     emit({ ok: true, text: `vitest ${vitest.version} and the exercise checker are in place` });
   } catch (e) {
     emit({ ok: false, text: `the test runner is not ready: ${msg(e)}`, fix: REINSTALL });
@@ -105,9 +135,16 @@ async function checkModel(m: ModelModule, name: string): Promise<void> {
     let diff = 0;
     for (let i = 0; i < ours.length; i++) diff = Math.max(diff, Math.abs(ours[i] - logits[i]));
     if (!(diff < 1e-3)) throw new Error(`our forward and ONNX Runtime differ by ${diff} on the same tokens`);
-    emit({ ok: true, text: `model "${name}" loads (${gpt.config.n_layer} layers, ${m.countParams(gpt.config).toLocaleString("en-US")} parameters, ${took}) and ONNX Runtime agrees (max |Δlogit| ${diff.toExponential(1)})` });
+    emit({
+      ok: true,
+      text: `model "${name}" loads (${gpt.config.n_layer} layers, ${m.countParams(gpt.config).toLocaleString("en-US")} parameters, ${took}) and ONNX Runtime agrees (max |Δlogit| ${diff.toExponential(1)})`,
+    });
   } catch (e) {
-    emit({ ok: false, text: `model "${name}" does not load: ${msg(e)}`, fix: `restore packages/model/checkpoints/${name} from the course (\`git checkout -- packages/model/checkpoints/${name}\`)` });
+    emit({
+      ok: false,
+      text: `model "${name}" does not load: ${msg(e)}`,
+      fix: `restore packages/model/checkpoints/${name} from the course (\`git checkout -- packages/model/checkpoints/${name}\`)`,
+    });
   }
 }
 
@@ -129,7 +166,11 @@ async function checkLab(lab: Lab): Promise<void> {
       emit({ ok: true, text: `lab ${lab.id}: loads (exercises not written yet)` });
       return;
     }
-    emit({ ok: false, text: `lab ${lab.id}: its code does not load: ${msg(e)}`, fix: `run \`npm install\`; if the error names a file you edited, look there (\`npm run exercise -- check ${lab.id}\` shows more)` });
+    emit({
+      ok: false,
+      text: `lab ${lab.id}: its code does not load: ${msg(e)}`,
+      fix: `run \`npm install\`; if the error names a file you edited, look there (\`npm run exercise -- check ${lab.id}\` shows more)`,
+    });
   }
 }
 
