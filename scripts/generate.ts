@@ -3,39 +3,77 @@
 //
 // Streams a continuation from a specimen checkpoint, token by token, with our
 // TypeScript forward pass and KV cache. Greedy unless --temperature > 0.
+// --model is a committed checkpoint's name or the path of a checkpoint folder.
 
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { UserError, intFlag, numberFlag, parseFlags, runScript } from "@llm-labs/kit";
-import { generate, loadCheckpoint, loadTransformersTokenizer, namedCheckpoint } from "@llm-labs/model";
+import { readTokenizerJson } from "@llm-labs/lab-tokenizers";
+import { checkpointFromFlag, generate, loadCheckpoint, loadTransformersTokenizer } from "@llm-labs/model";
 
 const USAGE =
-  'npm run generate -- --model target --prompt "…" [--max-new-tokens 100] [--temperature 0.8 --top-p 0.9 --seed 1]';
+  'npm run generate -- --model <target|draft|folder> --prompt "…" [--max-new-tokens 100] [--temperature 0.8 --top-p 0.9 --seed 1]';
 
-runScript(async () => {
+// Far above anything sensible, low enough that a typo cannot pass as a temperature.
+const MAX_TEMPERATURE = 100;
+
+// The whole command, exported so that the malformed-input tests
+// (scripts/test/malformed-inputs.test.ts) can run it in-process.
+export async function generateCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseFlags(
-    process.argv.slice(2),
+    argv,
     {
       model: { type: "string", default: "target" },
       prompt: { type: "string", default: "Once upon a time" },
-      "max-new-tokens": { type: "string", default: "100" },
+      "max-new-tokens": { type: "string" },
       temperature: { type: "string", default: "0" },
       "top-p": { type: "string" },
       seed: { type: "string", default: "1" },
     },
     USAGE,
+    { allowEmpty: ["prompt"] }, // an empty prompt starts a new story
   );
   if (positionals.length)
     throw new UserError(
       `unexpected argument "${positionals[0]}" (quote a prompt with spaces); usage: ${USAGE}`,
     );
-  const maxNewTokens = intFlag("max-new-tokens", values["max-new-tokens"], { min: 1 })!;
-  const temperature = numberFlag("temperature", values.temperature, { min: 0 })!;
-  const topP = numberFlag("top-p", values["top-p"], { min: 0, max: 1 });
-  const seed = intFlag("seed", values.seed)!;
-  const dir = namedCheckpoint(values.model);
+  const requested = intFlag("max-new-tokens", values["max-new-tokens"], { min: 1, max: 1_000_000 });
+  const temperature = numberFlag("temperature", values.temperature, { min: 0, max: MAX_TEMPERATURE }) ?? 0;
+  const topP = numberFlag("top-p", values["top-p"], { above: 0, max: 1 });
+  const seed = intFlag("seed", values.seed, { max: 2 ** 32 - 1 }) ?? 1;
+  if (topP !== undefined && temperature === 0)
+    throw new UserError(
+      "--top-p only applies when sampling: add --temperature (e.g. 0.8); at temperature 0 decoding is greedy",
+    );
+  const dir = checkpointFromFlag(values.model);
   const model = loadCheckpoint(dir);
-  const tok = await loadTransformersTokenizer(dir);
+  const c = model.config;
+  // Our own loader checks the file first and says where it is wrong;
+  // transformers.js would fail on a damaged one with a TypeError deep inside.
+  const ours = readTokenizerJson(join(dir, "tokenizer.json"));
+  if (ours.vocabSize > c.vocab_size)
+    throw new UserError(
+      `${join(dir, "tokenizer.json")} has ids up to ${ours.vocabSize - 1}, but config.json's vocab_size is ${c.vocab_size}: the tokenizer and the weights come from different checkpoints`,
+    );
+  let tok: Awaited<ReturnType<typeof loadTransformersTokenizer>>;
+  try {
+    tok = await loadTransformersTokenizer(dir);
+  } catch (e) {
+    throw new UserError(`transformers.js cannot load the tokenizer in ${dir}: ${(e as Error).message}`);
+  }
   const prompt: number[] = tok.encode(values.prompt, { add_special_tokens: false });
-  if (prompt.length === 0) prompt.push(model.config.bos_token_id); // an empty prompt starts a new story
+  if (prompt.length === 0) prompt.push(c.bos_token_id); // an empty prompt starts a new story
+  // The model has one position embedding per token of context, n_positions of them.
+  if (prompt.length >= c.n_positions)
+    throw new UserError(
+      `the prompt is ${prompt.length} tokens, but ${values.model} reads at most ${c.n_positions} (n_positions) and needs room for one new token; shorten the prompt to ${c.n_positions - 1} tokens or fewer`,
+    );
+  const room = c.n_positions - prompt.length;
+  const maxNewTokens = Math.min(requested ?? 100, room);
+  if (requested !== undefined && requested > room)
+    console.error(
+      `[note: ${values.model}'s context is ${c.n_positions} tokens and the prompt takes ${prompt.length}, so at most ${room} new tokens]`,
+    );
 
   process.stdout.write(values.prompt);
   // Stream: decode everything generated so far and print what is new. A Chinese
@@ -61,4 +99,7 @@ runScript(async () => {
   console.error(
     `[${values.model}: ${generated.length} tokens in ${secs.toFixed(2)} s, ${(generated.length / secs).toFixed(0)} tok/s]`,
   );
-});
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  runScript(() => generateCommand(process.argv.slice(2)));

@@ -2,36 +2,50 @@
 // unigram baseline, on the held-out split of the generated corpus (seed 2).
 
 import { existsSync } from "node:fs";
-import { table } from "@llm-labs/kit";
-import { splitTokens, VOCAB_SIZE } from "./corpus-data.ts";
-import { checkpointDir, countParams, heldoutLoss, loadCheckpoint, unigramLoss } from "@llm-labs/model";
+import { parseFlags, runScript, table, UserError } from "@llm-labs/kit";
 
-const heldout = splitTokens("heldout");
-const train = splitTokens("train");
-const rows: (string | number)[][] = [];
-const uni = unigramLoss(train, heldout, VOCAB_SIZE);
-rows.push(["unigram (train frequencies)", "-", "-", uni.toFixed(3), Math.exp(uni).toFixed(2)]);
-for (const name of ["draft", "target"]) {
-  const dir = checkpointDir(name);
-  if (!existsSync(dir)) continue;
-  const model = loadCheckpoint(dir);
-  const c = model.config;
-  // forward multiply-adds per token: 12·D² per block (4D² attention projections + 8D² MLP) + the D·V head
-  const macs = c.n_layer * 12 * c.n_embd ** 2 + c.n_embd * c.vocab_size;
-  const t0 = performance.now();
-  const loss = heldoutLoss(model, heldout);
-  console.error(
-    `${name}: scored ${heldout.length.toLocaleString()} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+const USAGE = "npm run perplexity (no flags: it scores the draft and target checkpoints)";
+
+runScript(() => {
+  // It takes no flags; one meant for another script must not start a minutes-long run.
+  const { positionals } = parseFlags(process.argv.slice(2), {}, USAGE);
+  if (positionals.length) throw new UserError(`unexpected argument "${positionals[0]}"; usage: ${USAGE}`);
+  return main();
+});
+
+async function main(): Promise<void> {
+  // Loaded only once the flags are good: the model and the corpus take seconds to load.
+  const { splitTokens, VOCAB_SIZE } = await import("./corpus-data.ts");
+  const { checkpointDir, countParams, heldoutLoss, loadCheckpoint, unigramLoss } = await import(
+    "@llm-labs/model"
   );
-  rows.push([
-    `${name} (${c.n_layer}×${c.n_embd}, ${(countParams(c) / 1e6).toFixed(2)}M params)`,
-    macs.toLocaleString(),
-    c.n_positions,
-    loss.toFixed(3),
-    Math.exp(loss).toFixed(2),
-  ]);
+  const heldout = splitTokens("heldout");
+  const train = splitTokens("train");
+  const rows: (string | number)[][] = [];
+  const uni = unigramLoss(train, heldout, VOCAB_SIZE);
+  rows.push(["unigram (train frequencies)", "-", "-", uni.toFixed(3), Math.exp(uni).toFixed(2)]);
+  for (const name of ["draft", "target"]) {
+    const dir = checkpointDir(name);
+    if (!existsSync(dir)) continue;
+    const model = loadCheckpoint(dir);
+    const c = model.config;
+    // forward multiply-adds per token: 12·D² per block (4D² attention projections + 8D² MLP) + the D·V head
+    const macs = c.n_layer * 12 * c.n_embd ** 2 + c.n_embd * c.vocab_size;
+    const t0 = performance.now();
+    const loss = heldoutLoss(model, heldout);
+    console.error(
+      `${name}: scored ${heldout.length.toLocaleString()} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    rows.push([
+      `${name} (${c.n_layer}×${c.n_embd}, ${(countParams(c) / 1e6).toFixed(2)}M params)`,
+      macs.toLocaleString(),
+      c.n_positions,
+      loss.toFixed(3),
+      Math.exp(loss).toFixed(2),
+    ]);
+  }
+  console.log(
+    `held-out split: ${heldout.length.toLocaleString()} tokens (corpus seed 2), vocabulary ${VOCAB_SIZE}\n`,
+  );
+  console.log(table(["model", "MACs/token", "context", "loss (nats/token)", "perplexity"], rows));
 }
-console.log(
-  `held-out split: ${heldout.length.toLocaleString()} tokens (corpus seed 2), vocabulary ${VOCAB_SIZE}\n`,
-);
-console.log(table(["model", "MACs/token", "context", "loss (nats/token)", "perplexity"], rows));

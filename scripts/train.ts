@@ -88,8 +88,8 @@ async function main(): Promise<void> {
       `--model must be one of tokenizer, ${Object.keys(PRESETS).join(", ")}; got ${JSON.stringify(name ?? "nothing")}; usage: ${usage}`,
     );
   const cfg: TrainConfig = { ...preset.train };
-  cfg.steps = intFlag("steps", values.steps, { min: 1 }) ?? cfg.steps;
-  cfg.seed = intFlag("seed", values.seed) ?? cfg.seed;
+  cfg.steps = intFlag("steps", values.steps, { min: 1, max: 1_000_000 }) ?? cfg.steps;
+  cfg.seed = intFlag("seed", values.seed, { max: 2 ** 32 - 1 }) ?? cfg.seed; // the Rng takes 32 bits
 
   const trainIds = splitTokens("train");
   const heldout = splitTokens("heldout");

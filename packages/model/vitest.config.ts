@@ -4,5 +4,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The course's timeouts: at least 5× what the slowest test (6 s) and hook
+    // (12 s) of a package take on a quiet 2-core machine, so a laptop with both
+    // cores busy still passes. A test that needs more says so itself.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 });

@@ -83,6 +83,8 @@ export async function buildApi(
     skipErrorChecking: true, // `npm run typecheck` does that; here it would only double the time
     excludePrivate: true,
     excludeInternal: true,
+    // the course writes its explanations as line comments above the code (no JSDoc blocks)
+    commentStyle: "all",
     disableSources: true,
     readme: "none",
     name: "LLM Labs API",

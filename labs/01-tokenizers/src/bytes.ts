@@ -2,20 +2,20 @@
 // byte facts everything else leans on: how text becomes UTF-8 bytes, and how
 // GPT-2 writes a byte down as a printable character in a vocabulary file.
 
-/**
- * UTF-8 (RFC 3629) writes a code point cp in 1 to 4 bytes:
- *
- *   cp < 0x80      0xxxxxxx                              (ASCII stays one byte)
- *   cp < 0x800     110xxxxx 10xxxxxx
- *   cp < 0x10000   1110xxxx 10xxxxxx 10xxxxxx            (most CJK: 3 bytes)
- *   otherwise      11110xxx 10xxxxxx 10xxxxxx 10xxxxxx   (emoji: 4 bytes)
- *
- * A JavaScript string is UTF-16: code points above 0xFFFF arrive as a
- * surrogate pair hi (0xD800..0xDBFF) + lo (0xDC00..0xDFFF), and
- *   cp = 0x10000 + (hi - 0xD800) * 0x400 + (lo - 0xDC00).
- * A surrogate without its partner is not a character at all and has no UTF-8
- * form, so we refuse it instead of silently writing U+FFFD like TextEncoder.
- */
+import { UserError } from "@llm-labs/errors";
+
+// UTF-8 (RFC 3629) writes a code point cp in 1 to 4 bytes:
+//
+//   cp < 0x80      0xxxxxxx                              (ASCII stays one byte)
+//   cp < 0x800     110xxxxx 10xxxxxx
+//   cp < 0x10000   1110xxxx 10xxxxxx 10xxxxxx            (most CJK: 3 bytes)
+//   otherwise      11110xxx 10xxxxxx 10xxxxxx 10xxxxxx   (emoji: 4 bytes)
+//
+// A JavaScript string is UTF-16: code points above 0xFFFF arrive as a
+// surrogate pair hi (0xD800..0xDBFF) + lo (0xDC00..0xDFFF), and
+//   cp = 0x10000 + (hi - 0xD800) * 0x400 + (lo - 0xDC00).
+// A surrogate without its partner is not a character at all and has no UTF-8
+// form, so we refuse it instead of silently writing U+FFFD like TextEncoder.
 export function utf8Bytes(text: string): number[] {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -34,7 +34,7 @@ export function utf8Bytes(text: string): number[] {
   return out;
 }
 
-/** Throws a readable error if `text` holds a surrogate without its partner. */
+// Throws a readable error if `text` holds a surrogate without its partner.
 export function assertWellFormed(text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -45,20 +45,18 @@ export function assertWellFormed(text: string): void {
   }
 }
 
-function loneSurrogate(text: string, at: number): Error {
+function loneSurrogate(text: string, at: number): UserError {
   const hex = text.charCodeAt(at).toString(16).toUpperCase();
-  return new Error(
+  return new UserError(
     `invalid input: lone surrogate U+${hex} at index ${at} is not a Unicode character, so it has no UTF-8 bytes to tokenize`,
   );
 }
 
-/**
- * The exact check a decoder needs: is `bytes` well-formed UTF-8? Returns null
- * if so, else the first bad offset and why. Well-formed means (RFC 3629):
- * every lead byte is followed by the right number of 10xxxxxx bytes, no code
- * point is written longer than necessary (overlong), none is a surrogate
- * (D800..DFFF) and none is above 10FFFF.
- */
+// The exact check a decoder needs: is `bytes` well-formed UTF-8? Returns null
+// if so, else the first bad offset and why. Well-formed means (RFC 3629):
+// every lead byte is followed by the right number of 10xxxxxx bytes, no code
+// point is written longer than necessary (overlong), none is a surrogate
+// (D800..DFFF) and none is above 10FFFF.
 export function findUtf8Error(bytes: ArrayLike<number>): { offset: number; reason: string } | null {
   let i = 0;
   while (i < bytes.length) {
@@ -115,43 +113,39 @@ function hex(b: number): string {
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lossyDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** UTF-8 bytes to text, writing U+FFFD for each malformed sequence (what tiktoken and Hugging Face do). */
+// UTF-8 bytes to text, writing U+FFFD for each malformed sequence (what tiktoken and Hugging Face do).
 export function utf8DecodeLossy(bytes: Uint8Array): string {
   return lossyDecoder.decode(bytes);
 }
 
-/** UTF-8 bytes to text; malformed input is an error that says where and why. */
+// UTF-8 bytes to text; malformed input is an error that says where and why.
 export function utf8Decode(bytes: Uint8Array): string {
   try {
     return strictDecoder.decode(bytes);
   } catch {
     const err = findUtf8Error(bytes);
     const where = err ? `at byte ${err.offset}: ${err.reason}` : "(TextDecoder refused it)";
-    throw new Error(`invalid UTF-8 ${where}`);
+    throw new UserError(`invalid UTF-8 ${where}`);
   }
 }
 
-/**
- * GPT-2 stored its vocabulary as JSON text, and its BPE code split on
- * whitespace, so a raw byte like 0x20 (space) or 0x0A (newline) could not
- * appear inside a token string. Its fix (openai/gpt-2, src/encoder.py,
- * `bytes_to_unicode`) gives each of the 256 bytes a printable stand-in:
- *
- *   - bytes that already print as themselves keep their character:
- *       '!'..'~' (33..126), '¡'..'¬' (161..172), '®'..'ÿ' (174..255)
- *   - the remaining 68 bytes (0..32, 127..160, 173), taken in increasing
- *     order, get U+0100, U+0101, U+0102, ... in turn.
- *
- * So space (32) is 'Ġ' (U+0120) and newline (10) is 'Ċ' (U+010A): the odd
- * characters you see all over Hugging Face vocabularies. The map is a
- * bijection, so a token string turns back into its exact bytes.
- *
- * Returns an array of 256 one-character strings: result[byte] = stand-in.
- */
+// GPT-2 stored its vocabulary as JSON text, and its BPE code split on
+// whitespace, so a raw byte like 0x20 (space) or 0x0A (newline) could not
+// appear inside a token string. Its fix (openai/gpt-2, src/encoder.py,
+// `bytes_to_unicode`) gives each of the 256 bytes a printable stand-in:
+//
+//   - bytes that already print as themselves keep their character:
+//       '!'..'~' (33..126), '¡'..'¬' (161..172), '®'..'ÿ' (174..255)
+//   - the remaining 68 bytes (0..32, 127..160, 173), taken in increasing
+//     order, get U+0100, U+0101, U+0102, ... in turn.
+//
+// So space (32) is 'Ġ' (U+0120) and newline (10) is 'Ċ' (U+010A): the odd
+// characters you see all over Hugging Face vocabularies. The map is a
+// bijection, so a token string turns back into its exact bytes.
+//
+// Returns an array of 256 one-character strings: result[byte] = stand-in.
 export function bytesToUnicode(): string[] {
   // #region exercise byte-map
-  // hint: first mark the printable ranges 33..126, 161..172 and 174..255 as mapping to themselves.
-  // hint: then walk b = 0..255 and give every unmarked byte the next character from 256 upwards.
   const chars: string[] = new Array(256);
   const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
   let next = 256;
@@ -167,12 +161,12 @@ export function bytesToUnicode(): string[] {
 let byteToCharCache: string[] | null = null;
 let charToByteCache: Map<string, number> | null = null;
 
-/** byte -> GPT-2 stand-in character. */
+// byte -> GPT-2 stand-in character.
 export function byteToChar(): string[] {
   return (byteToCharCache ??= bytesToUnicode());
 }
 
-/** GPT-2 stand-in character -> byte (the inverse map). */
+// GPT-2 stand-in character -> byte (the inverse map).
 export function charToByte(): Map<string, number> {
   if (charToByteCache) return charToByteCache;
   const inverse = new Map<string, number>();
@@ -182,7 +176,7 @@ export function charToByte(): Map<string, number> {
   return (charToByteCache = inverse);
 }
 
-/** Bytes to their byte-level token string, e.g. [32, 104, 105] -> "Ġhi". */
+// Bytes to their byte-level token string, e.g. [32, 104, 105] -> "Ġhi".
 export function bytesToTokenString(bytes: ArrayLike<number>): string {
   const map = byteToChar();
   let s = "";
@@ -208,7 +202,7 @@ function charCodeToByte(): Int16Array {
   return (charCodeToByteCache = table);
 }
 
-/** A byte-level token string back to bytes, or null if a character is not one of the 256 stand-ins. */
+// A byte-level token string back to bytes, or null if a character is not one of the 256 stand-ins.
 export function tokenStringToBytes(token: string): Uint8Array | null {
   const table = charCodeToByte();
   const out = new Uint8Array(token.length);

@@ -354,12 +354,10 @@ const ZH_TEMPLATES: ((rng: Rng) => string)[] = [
 
 export type Language = "en" | "zh" | "mixed";
 
-/**
- * Deterministic text of about `bytes` UTF-8 bytes (it stops at the first
- * paragraph end past the target). English paragraphs join sentences with
- * spaces, Chinese ones without, as each language is written; "mixed"
- * alternates paragraphs at random.
- */
+// Deterministic text of about `bytes` UTF-8 bytes (it stops at the first
+// paragraph end past the target). English paragraphs join sentences with
+// spaces, Chinese ones without, as each language is written; "mixed"
+// alternates paragraphs at random.
 export function corpus(seed: number, bytes: number, language: Language = "mixed"): string {
   const rng = new Rng(seed);
   const parts: string[] = [];

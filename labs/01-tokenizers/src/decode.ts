@@ -4,25 +4,22 @@
 // streaming decoder that prints token by token must hold back the unfinished
 // bytes until the rest arrive.
 
+import { UserError } from "@llm-labs/errors";
 import { utf8Decode } from "./bytes.ts";
 
-/**
- * How many bytes at the end of `bytes` belong to a UTF-8 character that is not
- * finished yet (0, 1, 2 or 3).
- *
- * A UTF-8 lead byte announces the length of its character:
- *   0xxxxxxx -> 1,  110xxxxx -> 2,  1110xxxx -> 3,  11110xxx -> 4,
- * and every byte after it is a continuation byte 10xxxxxx. So: walk back over
- * at most three continuation bytes to the nearest lead byte. If that lead
- * byte wants more bytes than there are from it to the end, those bytes are
- * the unfinished tail. If the last three bytes are all continuations, the
- * lead byte is a fourth one back and its character (at most 4 bytes) is
- * complete, or broken, which is the validator's business, not ours.
- */
+// How many bytes at the end of `bytes` belong to a UTF-8 character that is not
+// finished yet (0, 1, 2 or 3).
+//
+// A UTF-8 lead byte announces the length of its character:
+//   0xxxxxxx -> 1,  110xxxxx -> 2,  1110xxxx -> 3,  11110xxx -> 4,
+// and every byte after it is a continuation byte 10xxxxxx. So: walk back over
+// at most three continuation bytes to the nearest lead byte. If that lead
+// byte wants more bytes than there are from it to the end, those bytes are
+// the unfinished tail. If the last three bytes are all continuations, the
+// lead byte is a fourth one back and its character (at most 4 bytes) is
+// complete, or broken, which is the validator's business, not ours.
 export function incompleteUtf8Tail(bytes: ArrayLike<number>): number {
   // #region exercise utf8-tail
-  // hint: for back = 1, 2, 3: look at b = bytes[length - back]; continuation bytes satisfy (b & 0xc0) === 0x80.
-  // hint: at the first non-continuation byte, its length is 4 if b >= 0xf0, 3 if b >= 0xe0, 2 if b >= 0xc0, else 1; hold back `back` bytes if that length is larger than `back`.
   const n = bytes.length;
   for (let back = 1; back <= 3 && back <= n; back++) {
     const b = bytes[n - back];
@@ -34,12 +31,10 @@ export function incompleteUtf8Tail(bytes: ArrayLike<number>): number {
   // #endregion
 }
 
-/**
- * Turns a stream of token ids into a stream of text that never shows a
- * broken character: each `push` returns the text that is complete so far,
- * holding back an unfinished UTF-8 tail for the next call. `end` checks that
- * nothing is left over.
- */
+// Turns a stream of token ids into a stream of text that never shows a
+// broken character: each `push` returns the text that is complete so far,
+// holding back an unfinished UTF-8 tail for the next call. `end` checks that
+// nothing is left over.
 export class StreamDecoder {
   private pending: number[] = [];
 
@@ -53,7 +48,7 @@ export class StreamDecoder {
     return utf8Decode(Uint8Array.from(ready));
   }
 
-  /** How many bytes are waiting for the rest of their character. */
+  // How many bytes are waiting for the rest of their character.
   get held(): number {
     return this.pending.length;
   }
@@ -61,7 +56,7 @@ export class StreamDecoder {
   end(): string {
     if (this.pending.length > 0) {
       const bytes = this.pending.map((b) => "0x" + b.toString(16).toUpperCase()).join(" ");
-      throw new Error(
+      throw new UserError(
         `invalid UTF-8: the token stream ended inside a character (${this.pending.length} byte(s) held back: ${bytes})`,
       );
     }

@@ -3,37 +3,33 @@
 
 import { pairKey } from "./pairs.ts";
 
-/** A learned merge: the pair it applies to is the Map key; `rank` is its priority, `id` the token it makes. */
+// A learned merge: the pair it applies to is the Map key; `rank` is its priority, `id` the token it makes.
 export interface Merge {
   rank: number;
   id: number;
 }
 
-/**
- * Byte-pair encoding of one piece (Sennrich et al. 2016, section 3.2: "apply
- * the learned operations in the order they were learned"):
- *
- *   repeat:
- *     among all adjacent pairs (ids[i], ids[i+1]) that have a merge,
- *     take the one with the lowest rank (the leftmost, on a tie);
- *     replace the two ids by the merged id
- *   until no adjacent pair has a merge.
- *
- * Lowest rank means learned earliest. Why not simply replay every merge in
- * rank order? A vocabulary has 100,000+ merges and a piece has a handful of
- * pairs; asking "which of my pairs is earliest?" touches only the pairs that
- * are there. tiktoken and Hugging Face both do this.
- *
- * We keep `ranks[i]`, the rank of the pair starting at i (Infinity if none).
- * Merging at i changes only two pairs: the one ending at i and the one
- * starting at i, so each step re-looks-up two ranks, not all of them.
- *
- * `ids` is changed in place and returned.
- */
+// Byte-pair encoding of one piece (Sennrich et al. 2016, section 3.2: "apply
+// the learned operations in the order they were learned"):
+//
+//   repeat:
+//     among all adjacent pairs (ids[i], ids[i+1]) that have a merge,
+//     take the one with the lowest rank (the leftmost, on a tie);
+//     replace the two ids by the merged id
+//   until no adjacent pair has a merge.
+//
+// Lowest rank means learned earliest. Why not simply replay every merge in
+// rank order? A vocabulary has 100,000+ merges and a piece has a handful of
+// pairs; asking "which of my pairs is earliest?" touches only the pairs that
+// are there. tiktoken and Hugging Face both do this.
+//
+// We keep `ranks[i]`, the rank of the pair starting at i (Infinity if none).
+// Merging at i changes only two pairs: the one ending at i and the one
+// starting at i, so each step re-looks-up two ranks, not all of them.
+//
+// `ids` is changed in place and returned.
 export function applyMerges(ids: number[], merges: ReadonlyMap<number, Merge>): number[] {
   // #region exercise encode-piece
-  // hint: ranks[i] = merges.get(pairKey(ids[i], ids[i + 1]))?.rank ?? Infinity, for every i.
-  // hint: loop: find the smallest ranks[i]; stop if it is Infinity; else write the merged id at i, remove ids[i + 1] and ranks[i], recompute ranks[i - 1] and ranks[i].
   const rankAt = (i: number): number => merges.get(pairKey(ids[i], ids[i + 1]))?.rank ?? Infinity;
   const ranks: number[] = [];
   for (let i = 0; i + 1 < ids.length; i++) ranks.push(rankAt(i));

@@ -25,7 +25,7 @@ import { learnMerges, type LearnedMerge, type Word } from "./train.ts";
 import { pairKey } from "./pairs.ts";
 import { Tokenizer, type Merge } from "./tokenizer.ts";
 
-/** Pieces of `text` that contain a Han character, encoded by `base`, with their counts. */
+// Pieces of `text` that contain a Han character, encoded by `base`, with their counts.
 export function chineseWords(base: Tokenizer, text: string): Word[] {
   const counts = new Map<string, number>();
   for (const piece of base.pieces(text)) {
@@ -34,10 +34,8 @@ export function chineseWords(base: Tokenizer, text: string): Word[] {
   return [...counts].map(([piece, count]) => ({ ids: [...base.encodePiece(piece)], count }));
 }
 
-/**
- * Add `count` new tokens to `base`, learned on the Chinese pieces of `text`.
- * New ids start right after the base vocabulary (special tokens included).
- */
+// Add `count` new tokens to `base`, learned on the Chinese pieces of `text`.
+// New ids start right after the base vocabulary (special tokens included).
 export function expandVocab(
   base: Tokenizer,
   text: string,
@@ -49,18 +47,14 @@ export function expandVocab(
   return { tokenizer: appendMerges(base, added, `${base.name}+zh${added.length}`), added };
 }
 
-/**
- * A copy of `base` with `added` appended: token m.id is the bytes of m.a
- * followed by the bytes of m.b, and merge number i gets the rank
- *
- *   rank = (largest rank in base) + 1 + i
- *
- * so it is tried only after every merge the base tokenizer already knew.
- */
+// A copy of `base` with `added` appended: token m.id is the bytes of m.a
+// followed by the bytes of m.b, and merge number i gets the rank
+//
+//   rank = (largest rank in base) + 1 + i
+//
+// so it is tried only after every merge the base tokenizer already knew.
 export function appendMerges(base: Tokenizer, added: readonly LearnedMerge[], name: string): Tokenizer {
   // #region exercise expand-vocab
-  // hint: start from copies: tokens = base.tokens.slice(), merges = new Map(base.merges); find the largest rank in base.merges.
-  // hint: for each added merge (in order), tokens[m.id] = bytes of m.a then bytes of m.b (use `tokens`, since m.b may itself be new), and merges.set(pairKey(m.a, m.b), { rank: maxRank + 1 + i, id: m.id }).
   const tokens = base.tokens.slice();
   const merges = new Map<number, Merge>(base.merges);
   let maxRank = -1;
@@ -87,7 +81,7 @@ export function appendMerges(base: Tokenizer, added: readonly LearnedMerge[], na
   // #endregion
 }
 
-/** Tokens per character: the number Chinese-LLaMA's expansion roughly halved. */
+// Tokens per character: the number Chinese-LLaMA's expansion roughly halved.
 export function tokensPerChar(tok: Tokenizer, text: string): number {
   return tok.encode(text).length / [...text].length;
 }

@@ -15,10 +15,19 @@
 // "Ġ t" strings (older files) or ["Ġ", "t"] pairs (newer files), and their
 // position in the list is their rank.
 
+import { readFileSync, statSync } from "node:fs";
+import { fsUserError, UserError } from "@llm-labs/errors";
 import { z } from "zod";
-import { bytesToTokenString, tokenStringToBytes } from "./bytes.ts";
-import { pairKey, unpairKey } from "./pairs.ts";
-import { GPT2_PATTERN, regexPreTokenizer, splitPreTokenizer, type PreTokenizer } from "./pretokenize.ts";
+import { bytesToTokenString, findUtf8Error, tokenStringToBytes, utf8Bytes } from "./bytes.ts";
+import { PAIR_BASE, pairKey, unpairKey } from "./pairs.ts";
+import {
+  compilePattern,
+  GPT2_PATTERN,
+  regexPreTokenizer,
+  splitPreTokenizer,
+  type PreTokenizer,
+} from "./pretokenize.ts";
+import { guardSplitPattern } from "./regex-guard.ts";
 import { Tokenizer, type Merge } from "./tokenizer.ts";
 
 const AddedToken = z.object({
@@ -79,12 +88,30 @@ const ByteLevelConfig = z.object({
   trim_offsets: z.boolean().optional(),
 });
 
-export class TokenizerJsonError extends Error {
-  constructor(message: string) {
-    super(`tokenizer.json: ${message}`);
+// A tokenizer.json this loader cannot read, and where in it. A UserError: the
+// course CLI prints it as one line. `file` names the file (default
+// "tokenizer.json").
+export class TokenizerJsonError extends UserError {
+  readonly detail: string;
+  constructor(message: string, file = "tokenizer.json") {
+    // One line, whatever the file held (V8 quotes the text around a JSON error).
+    const line = message.replace(/\s*[\r\n]+\s*/g, " ");
+    super(`${file}: ${line}`);
     this.name = "TokenizerJsonError";
+    this.detail = line;
   }
 }
+
+// Ids are packed in pairs into one number (pairs.ts: a * 2^20 + b), so every
+// id, ordinary or added, must be below 2^20 = 1,048,576. The largest real
+// vocabulary here, o200k, ends at about 200,000.
+export const MAX_TOKEN_ID = PAIR_BASE - 1;
+
+// The biggest tokenizer.json read from disk: real ones are 2 to 11 MB.
+export const MAX_TOKENIZER_JSON_BYTES = 200_000_000;
+
+// Nested Sequence normalizers deeper than this are refused (real files nest one level).
+const MAX_DEPTH = 16;
 
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const r = schema.safeParse(value);
@@ -95,9 +122,15 @@ function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   throw new TokenizerJsonError(issues.join("; "));
 }
 
-/** Normalizers we support: the Unicode normal forms, Lowercase, and Sequences of them. */
-function buildNormalizer(config: unknown, where = "normalizer"): ((text: string) => string) | null {
+// Normalizers we support: the Unicode normal forms, Lowercase, and Sequences of them.
+function buildNormalizer(
+  config: unknown,
+  where = "normalizer",
+  depth = 0,
+): ((text: string) => string) | null {
   if (config === null || config === undefined) return null;
+  if (depth > MAX_DEPTH)
+    throw new TokenizerJsonError(`${where}: Sequences nested more than ${MAX_DEPTH} deep`);
   const c = check(Component, config, where);
   switch (c.type) {
     case "NFC":
@@ -111,7 +144,7 @@ function buildNormalizer(config: unknown, where = "normalizer"): ((text: string)
       return (text) => text.toLowerCase();
     case "Sequence": {
       const parts = check(z.object({ normalizers: z.array(z.unknown()) }), config, where).normalizers.map(
-        (n, i) => buildNormalizer(n, `${where}.normalizers.${i}`),
+        (n, i) => buildNormalizer(n, `${where}.normalizers.${i}`, depth + 1),
       );
       return (text) => parts.reduce((t, f) => (f ? f(t) : t), text);
     }
@@ -122,19 +155,17 @@ function buildNormalizer(config: unknown, where = "normalizer"): ((text: string)
   }
 }
 
-/** One stage of the pre-tokenizer: every incoming piece becomes zero or more pieces. */
+// One stage of the pre-tokenizer: every incoming piece becomes zero or more pieces.
 type Stage = (pieces: string[]) => string[];
 
 function flatten(split: PreTokenizer): Stage {
   return (pieces) => pieces.flatMap(split);
 }
 
-/**
- * Pre-tokenizers we support: Split, ByteLevel and Sequences of them. The
- * byte-level mapping itself happens inside our model (we keep pieces as
- * text and turn them into bytes there), so ByteLevel must be the last stage:
- * a stage after it would see stand-in characters, not text.
- */
+// Pre-tokenizers we support: Split, ByteLevel and Sequences of them. The
+// byte-level mapping itself happens inside our model (we keep pieces as
+// text and turn them into bytes there), so ByteLevel must be the last stage:
+// a stage after it would see stand-in characters, not text.
 function buildPreTokenizer(config: unknown): PreTokenizer {
   if (config === null || config === undefined)
     throw new TokenizerJsonError(
@@ -161,7 +192,21 @@ function buildPreTokenizer(config: unknown): PreTokenizer {
         );
       const pattern =
         "Regex" in s.pattern ? s.pattern.Regex : s.pattern.String.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
-      stages.push(flatten(splitPreTokenizer(pattern, s.behavior, s.invert ?? false)));
+      if (pattern === "") throw new TokenizerJsonError(`${where}: the Split pattern is empty`);
+      let split: PreTokenizer;
+      try {
+        // A pattern from a file must not be able to hang the encoder (regex-guard.ts).
+        guardSplitPattern(pattern, `${where}.pattern`, compilePattern);
+        split = splitPreTokenizer(pattern, s.behavior, s.invert ?? false);
+      } catch (e) {
+        if (e instanceof TokenizerJsonError) throw e;
+        throw new TokenizerJsonError(
+          (e as Error).message.startsWith(where)
+            ? (e as Error).message
+            : `${where}.pattern: ${(e as Error).message}`,
+        );
+      }
+      stages.push(flatten(split));
     } else if (c.type === "ByteLevel") {
       const b = check(ByteLevelConfig, item, where);
       sawByteLevel = true;
@@ -186,7 +231,7 @@ function buildPreTokenizer(config: unknown): PreTokenizer {
   return (text) => stages.reduce((pieces, stage) => stage(pieces), [text]);
 }
 
-/** Parse and check a tokenizer.json (as an already-parsed JSON value) and build our Tokenizer from it. */
+// Parse and check a tokenizer.json (as an already-parsed JSON value) and build our Tokenizer from it.
 export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tokenizer {
   if (json === null || typeof json !== "object" || Array.isArray(json))
     throw new TokenizerJsonError("expected a JSON object at the top level");
@@ -216,12 +261,17 @@ export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tok
 
   // Vocabulary: token string -> id, and id -> bytes.
   const tokens: (Uint8Array | undefined)[] = [];
+  const vocabText: string[] = []; // id -> the token as the file writes it, for messages
   const vocab = new Map<string, number>();
   for (const token of Object.keys(model.vocab)) {
     const id = model.vocab[token];
     if (typeof id !== "number" || !Number.isInteger(id) || id < 0)
       throw new TokenizerJsonError(
         `model.vocab: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids are integers >= 0`,
+      );
+    if (id > MAX_TOKEN_ID)
+      throw new TokenizerJsonError(
+        `model.vocab: token ${JSON.stringify(token)} has id ${id}; this loader's ids must be at most ${MAX_TOKEN_ID} (2^20 - 1, the limit of pairs.ts)`,
       );
     const bytes = tokenStringToBytes(token);
     if (bytes === null) {
@@ -230,8 +280,12 @@ export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tok
         `model.vocab: token ${JSON.stringify(token)} (id ${id}) contains ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which is not one of GPT-2's 256 byte characters; is this really a byte-level vocabulary?`,
       );
     }
-    if (tokens[id] !== undefined) throw new TokenizerJsonError(`model.vocab: id ${id} is used by two tokens`);
+    if (tokens[id] !== undefined)
+      throw new TokenizerJsonError(
+        `model.vocab: id ${id} is used by two tokens, ${JSON.stringify(vocabText[id])} and ${JSON.stringify(token)}`,
+      );
     tokens[id] = bytes;
+    vocabText[id] = token;
     vocab.set(token, id);
   }
 
@@ -279,14 +333,45 @@ export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tok
     if (!merges.has(key)) merges.set(key, { rank, id: merged });
   });
 
+  // Added tokens: one id per text and one text per id. An added token may
+  // reuse a vocabulary id only for the same bytes (GPT-4o lists
+  // "<|endoftext|>" in both); anything else would encode one thing and decode
+  // another.
   const special = new Map<string, number>();
-  for (const t of file.added_tokens ?? []) {
+  const addedText = new Map<number, string>();
+  (file.added_tokens ?? []).forEach((t, i) => {
+    const where = `added_tokens[${i}] ${JSON.stringify(t.content)}`;
     if (t.lstrip || t.rstrip || t.single_word)
       throw new TokenizerJsonError(
-        `added token ${JSON.stringify(t.content)} uses lstrip/rstrip/single_word, which this loader does not support`,
+        `${where} uses lstrip/rstrip/single_word, which this loader does not support`,
+      );
+    if (t.id > MAX_TOKEN_ID)
+      throw new TokenizerJsonError(
+        `${where} has id ${t.id}; this loader's ids must be at most ${MAX_TOKEN_ID} (2^20 - 1, the limit of pairs.ts)`,
+      );
+    const before = special.get(t.content);
+    if (before !== undefined && before !== t.id)
+      throw new TokenizerJsonError(
+        `${where} has id ${t.id}, but an earlier added token gives it id ${before}`,
+      );
+    const other = addedText.get(t.id);
+    if (other !== undefined && other !== t.content)
+      throw new TokenizerJsonError(
+        `${where} has id ${t.id}, which is already the added token ${JSON.stringify(other)}`,
+      );
+    const inVocab = tokens[t.id];
+    if (inVocab !== undefined && bytesToTokenString(inVocab) !== bytesToTokenString(utf8Bytes(t.content)))
+      throw new TokenizerJsonError(
+        `${where} has id ${t.id}, which model.vocab gives to ${JSON.stringify(vocabText[t.id])}; an added token needs an id of its own`,
+      );
+    const vocabId = vocab.get(bytesToTokenString(utf8Bytes(t.content)));
+    if (vocabId !== undefined && vocabId !== t.id)
+      throw new TokenizerJsonError(
+        `${where} has id ${t.id}, but model.vocab has the same token with id ${vocabId}`,
       );
     special.set(t.content, t.id);
-  }
+    addedText.set(t.id, t.content);
+  });
 
   return new Tokenizer({
     name,
@@ -299,12 +384,10 @@ export function tokenizerFromHfJson(json: unknown, name = "tokenizer.json"): Tok
   });
 }
 
-/**
- * Save a tokenizer we trained as a tokenizer.json that Hugging Face
- * tokenizers and transformers.js can load: the vocabulary in GPT-2's byte
- * characters, the merges in rank order as ["a", "b"] pairs, our split pattern
- * as a Split pre-tokenizer followed by ByteLevel.
- */
+// Save a tokenizer we trained as a tokenizer.json that Hugging Face
+// tokenizers and transformers.js can load: the vocabulary in GPT-2's byte
+// characters, the merges in rank order as ["a", "b"] pairs, our split pattern
+// as a Split pre-tokenizer followed by ByteLevel.
 export function tokenizerToHfJson(tok: Tokenizer): Record<string, unknown> {
   if (tok.pattern === undefined)
     throw new Error(`${tok.name}: no split pattern recorded, cannot write a tokenizer.json`);
@@ -355,4 +438,53 @@ export function tokenizerToHfJson(tok: Tokenizer): Record<string, unknown> {
       merges: byRank.map(([key]) => unpairKey(key).map(str)),
     },
   };
+}
+
+// Read and load a tokenizer.json from disk. Every way the file can be wrong,
+// unreadable, too big, cut short, not JSON, not a byte-level BPE, is a
+// TokenizerJsonError (a UserError) that starts with the path.
+export function readTokenizerJson(path: string, name = path): Tokenizer {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory())
+      throw new TokenizerJsonError("is a folder; give the path of the tokenizer.json in it", path);
+    size = st.size;
+  } catch (e) {
+    throw fsUserError(e, { path, doing: "read" }) ?? e;
+  }
+  if (size > MAX_TOKENIZER_JSON_BYTES)
+    throw new TokenizerJsonError(
+      `is ${size.toLocaleString("en-US")} bytes, above the ${MAX_TOKENIZER_JSON_BYTES.toLocaleString("en-US")}-byte limit for a tokenizer.json (real ones are a few MB)`,
+      path,
+    );
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw fsUserError(e, { path, doing: "read" }) ?? e;
+  }
+  // JSON is UTF-8; readFileSync(…, "utf8") would quietly turn bad bytes into U+FFFD.
+  const bad = findUtf8Error(bytes);
+  if (bad) throw new TokenizerJsonError(`is not UTF-8 text: byte ${bad.offset}: ${bad.reason}`, path);
+  return tokenizerFromJsonText(new TextDecoder().decode(bytes), path, name);
+}
+
+// The same from the file's text: JSON errors and loader errors name `file`.
+export function tokenizerFromJsonText(text: string, file = "tokenizer.json", name = file): Tokenizer {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new TokenizerJsonError(
+      `is not valid JSON (${(e as Error).message}); ${text.length === 0 ? "the file is empty" : "was it cut short while copying?"}`,
+      file,
+    );
+  }
+  try {
+    return tokenizerFromHfJson(json, name);
+  } catch (e) {
+    if (e instanceof TokenizerJsonError) throw new TokenizerJsonError(e.detail, file);
+    throw e;
+  }
 }

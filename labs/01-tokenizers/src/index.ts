@@ -47,7 +47,16 @@ export {
   tokenizerFromJsTiktoken,
   type TiktokenSpec,
 } from "./tiktoken-ranks.ts";
-export { tokenizerFromHfJson, tokenizerToHfJson, TokenizerJsonError } from "./hf-tokenizer-json.ts";
+export {
+  tokenizerFromHfJson,
+  tokenizerToHfJson,
+  readTokenizerJson,
+  tokenizerFromJsonText,
+  TokenizerJsonError,
+  MAX_TOKEN_ID,
+} from "./hf-tokenizer-json.ts";
+export { applyMergesLong, LONG_PIECE } from "./encode-long.ts";
+export { guardSplitPattern, nestedQuantifier, KNOWN_PATTERNS } from "./regex-guard.ts";
 export { expandVocab, appendMerges, chineseWords, tokensPerChar } from "./expand-vocab.ts";
 export { corpus, type Language } from "./corpus.ts";
 export { MIXED_TEXT, ENGLISH_PASSAGE, CHINESE_PASSAGE } from "./samples.ts";

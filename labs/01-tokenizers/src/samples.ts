@@ -29,7 +29,7 @@ export const MIXED_TEXT = [
   "Whitespace:   three spaces,\ttab,\n\n\nthree newlines,  \r\n CRLF, and trailing spaces   ",
 ].join("\n");
 
-/** English and Chinese passages of similar meaning, for bytes-per-token comparisons. */
+// English and Chinese passages of similar meaning, for bytes-per-token comparisons.
 export const ENGLISH_PASSAGE =
   "A tokenizer turns text into a sequence of integers. Byte-pair encoding starts from single bytes and " +
   "repeatedly merges the most frequent adjacent pair into a new token, so common words become one token " +

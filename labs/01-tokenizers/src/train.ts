@@ -2,19 +2,20 @@
 // GPT-2): start from the 256 bytes, then, again and again, find the most
 // frequent adjacent pair and make it a new token.
 
+import { UserError } from "@llm-labs/errors";
 import { countPairs, pairKey, unpairKey } from "./pairs.ts";
 import { merge } from "./merge.ts";
 import { O200K_PATTERN, regexPreTokenizer } from "./pretokenize.ts";
 import { utf8Bytes } from "./bytes.ts";
 import { Tokenizer, type Merge } from "./tokenizer.ts";
 
-/** A distinct pre-token of the corpus as token ids, and how many times it occurs. */
+// A distinct pre-token of the corpus as token ids, and how many times it occurs.
 export interface Word {
   ids: number[];
   count: number;
 }
 
-/** One learned merge: tokens a and b become token `id`; `count` is how often the pair occurred when it was chosen. */
+// One learned merge: tokens a and b become token `id`; `count` is how often the pair occurred when it was chosen.
 export interface LearnedMerge {
   a: number;
   b: number;
@@ -22,15 +23,15 @@ export interface LearnedMerge {
   count: number;
 }
 
-/** Pair statistics over a list of words, kept up to date as merges happen. */
+// Pair statistics over a list of words, kept up to date as merges happen.
 export interface PairStats {
-  /** pairKey(a, b) -> sum over words of (occurrences of a, b in the word) * word.count */
+  // pairKey(a, b) -> sum over words of (occurrences of a, b in the word) * word.count
   counts: Map<number, number>;
-  /** pairKey(a, b) -> indices of the words that contain the pair (may hold stale entries) */
+  // pairKey(a, b) -> indices of the words that contain the pair (may hold stale entries)
   where: Map<number, Set<number>>;
 }
 
-/** Count every pair of every word once, at the start. */
+// Count every pair of every word once, at the start.
 export function initialStats(words: readonly Word[]): PairStats {
   const counts = new Map<number, number>();
   const where = new Map<number, Set<number>>();
@@ -47,26 +48,24 @@ function addTo(where: Map<number, Set<number>>, key: number, w: number): void {
   set.add(w);
 }
 
-/**
- * Apply the merge (a, b) -> newId to word number `w` and keep the statistics
- * exact without recounting the corpus.
- *
- * The naive trainer recounts every pair of every word after each merge:
- * O(corpus) per merge. But a merge can only change the pairs of the words
- * that contain (a, b); for every other word, nothing moved. So, for this word
- * only, with c = word.count:
- *
- *   counts[p] -= c   for every pair p of the word before the merge
- *   word.ids  = merge(word.ids, a, b, newId)
- *   counts[p] += c   for every pair p of the word after the merge
- *
- * and record in `where` that the word now contains its new pairs. The pairs
- * the merge did not touch are subtracted and added back, a wash; the ones it
- * destroyed ((x, a), (a, b), (b, y)) lose c per occurrence, and the ones it
- * created ((x, newId), (newId, y)) gain it. A pair whose count reaches 0 is
- * deleted, so the Map only holds pairs that still exist. Only pairs that
- * touch newId are new to this word, so only those need a `where` entry.
- */
+// Apply the merge (a, b) -> newId to word number `w` and keep the statistics
+// exact without recounting the corpus.
+//
+// The naive trainer recounts every pair of every word after each merge:
+// O(corpus) per merge. But a merge can only change the pairs of the words
+// that contain (a, b); for every other word, nothing moved. So, for this word
+// only, with c = word.count:
+//
+//   counts[p] -= c   for every pair p of the word before the merge
+//   word.ids  = merge(word.ids, a, b, newId)
+//   counts[p] += c   for every pair p of the word after the merge
+//
+// and record in `where` that the word now contains its new pairs. The pairs
+// the merge did not touch are subtracted and added back, a wash; the ones it
+// destroyed ((x, a), (a, b), (b, y)) lose c per occurrence, and the ones it
+// created ((x, newId), (newId, y)) gain it. A pair whose count reaches 0 is
+// deleted, so the Map only holds pairs that still exist. Only pairs that
+// touch newId are new to this word, so only those need a `where` entry.
 export function mergeWord(
   words: Word[],
   w: number,
@@ -76,8 +75,6 @@ export function mergeWord(
   stats: PairStats,
 ): void {
   // #region exercise train-incremental
-  // hint: first subtract word.count from counts of every adjacent pair of words[w].ids (delete a pair that reaches 0).
-  // hint: then words[w].ids = merge(...), add the pairs back with countPairs(ids, stats.counts, word.count), and add w to stats.where for each pair that contains newId.
   const word = words[w];
   for (let i = 0; i + 1 < word.ids.length; i++) {
     const key = pairKey(word.ids[i], word.ids[i + 1]);
@@ -94,10 +91,8 @@ export function mergeWord(
   // #endregion
 }
 
-/**
- * The most frequent pair. Ties go to the smallest pair (a, b), so training is
- * deterministic (Hugging Face's trainer breaks ties the same way).
- */
+// The most frequent pair. Ties go to the smallest pair (a, b), so training is
+// deterministic (Hugging Face's trainer breaks ties the same way).
 export function mostFrequentPair(counts: Map<number, number>): { key: number; count: number } | null {
   let bestKey = -1;
   let bestCount = 0;
@@ -115,11 +110,9 @@ function containsPair(ids: readonly number[], a: number, b: number): boolean {
   return false;
 }
 
-/**
- * The BPE loop. `words` are changed in place. New tokens get the ids
- * firstId, firstId + 1, ...; it stops after `numMerges` merges or when no
- * pair is left.
- */
+// The BPE loop. `words` are changed in place. New tokens get the ids
+// firstId, firstId + 1, ...; it stops after `numMerges` merges or when no
+// pair is left.
 export function learnMerges(
   words: Word[],
   numMerges: number,
@@ -148,11 +141,9 @@ export function learnMerges(
   return learned;
 }
 
-/**
- * Pre-tokenize a corpus and count its distinct pieces. Training on
- * (piece, count) instead of the running text is what makes a megabyte cheap:
- * "the" occurs thousands of times but is merged once.
- */
+// Pre-tokenize a corpus and count its distinct pieces. Training on
+// (piece, count) instead of the running text is what makes a megabyte cheap:
+// "the" occurs thousands of times but is merged once.
 export function wordsFromText(text: string, pattern: string, special: readonly string[] = []): Word[] {
   const split = regexPreTokenizer(pattern);
   const counts = new Map<string, number>();
@@ -168,17 +159,17 @@ export function wordsFromText(text: string, pattern: string, special: readonly s
 }
 
 export interface TrainOptions {
-  /** Total tokens: 256 bytes + merges + special tokens. */
+  // Total tokens: 256 bytes + merges + special tokens.
   vocabSize: number;
-  /** Split pattern (default: GPT-4o's o200k pattern). */
+  // Split pattern (default: GPT-4o's o200k pattern).
   pattern?: string;
-  /** Special tokens, e.g. ["<|endoftext|>"]: they get the last ids. */
+  // Special tokens, e.g. ["<|endoftext|>"]: they get the last ids.
   specialTokens?: readonly string[];
   onMerge?: (done: number, total: number, merge: LearnedMerge) => void;
   name?: string;
 }
 
-/** Train a byte-level BPE tokenizer: ids 0..255 are the bytes, then one id per merge, then the special tokens. */
+// Train a byte-level BPE tokenizer: ids 0..255 are the bytes, then one id per merge, then the special tokens.
 export function trainBpe(
   text: string,
   options: TrainOptions,
@@ -187,7 +178,7 @@ export function trainBpe(
   const special = options.specialTokens ?? [];
   const numMerges = options.vocabSize - 256 - special.length;
   if (numMerges < 0)
-    throw new Error(
+    throw new UserError(
       `vocabSize ${options.vocabSize} is smaller than 256 bytes + ${special.length} special tokens`,
     );
   const words = wordsFromText(text, pattern, special);
@@ -198,7 +189,7 @@ export function trainBpe(
   };
 }
 
-/** Build the tokenizer a list of merges describes: token `id` is the bytes of a followed by the bytes of b. */
+// Build the tokenizer a list of merges describes: token `id` is the bytes of a followed by the bytes of b.
 export function tokenizerFromMerges(
   learned: readonly LearnedMerge[],
   pattern: string,

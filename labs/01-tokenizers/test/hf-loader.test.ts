@@ -7,7 +7,7 @@ import { corpus } from "../src/corpus.ts";
 import { MIXED_TEXT } from "../src/samples.ts";
 import { hfEncode } from "./hf-reference.ts";
 
-/** A tiny but valid byte-level tokenizer.json: the 256 bytes, then "Ġt" and "Ġth". */
+// A tiny but valid byte-level tokenizer.json: the 256 bytes, then "Ġt" and "Ġth".
 function tiny(): any {
   const vocab: Record<string, number> = {};
   for (let b = 0; b < 256; b++) vocab[bytesToTokenString([b])] = b;

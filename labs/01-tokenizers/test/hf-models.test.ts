@@ -24,7 +24,7 @@ const ADDED: Record<LenmlModel, string> = {
 
 const loaded = new Map<LenmlModel, { json: any; reference: PreTrainedTokenizer; ours: Tokenizer }>();
 
-/** Parse each tokenizer.json once, and build both tokenizers from it (on first use, see `once` in util.ts). */
+// Parse each tokenizer.json once, and build both tokenizers from it (on first use, see `once` in util.ts).
 function load(model: LenmlModel) {
   let entry = loaded.get(model);
   if (!entry) {

@@ -17,11 +17,9 @@ const b = 98;
 const c = 99;
 const d = 100;
 
-/**
- * A trainer written the slow, obvious way, independent of the lab's code:
- * after every merge, recount every pair of every word from scratch, with
- * string keys. Ties go to the smallest (left, right) pair, as in the lab.
- */
+// A trainer written the slow, obvious way, independent of the lab's code:
+// after every merge, recount every pair of every word from scratch, with
+// string keys. Ties go to the smallest (left, right) pair, as in the lab.
 function naiveMerges(
   words: { ids: number[]; count: number }[],
   numMerges: number,

@@ -34,7 +34,7 @@ const RANGES: [number, number][] = [
   [0x10000, 0x10ffff],
 ];
 
-/** A random string of `length` code points; never a lone surrogate. */
+// A random string of `length` code points; never a lone surrogate.
 export function randomUnicode(rng: Rng, length: number): string {
   let s = "";
   for (let i = 0; i < length; i++) {
@@ -46,18 +46,16 @@ export function randomUnicode(rng: Rng, length: number): string {
   return s;
 }
 
-/** Index of the first difference between two id lists, or -1. */
+// Index of the first difference between two id lists, or -1.
 export function firstDifference(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
   return -1;
 }
 
-/**
- * Run `make` the first time the result is asked for, then reuse it. Tests use
- * this instead of beforeAll for anything built from exercise code: when an
- * exercise is not written yet, the error then fails the tests that need it
- * (and `exercise check` says which), instead of skipping a whole suite.
- */
+// Run `make` the first time the result is asked for, then reuse it. Tests use
+// this instead of beforeAll for anything built from exercise code: when an
+// exercise is not written yet, the error then fails the tests that need it
+// (and `exercise check` says which), instead of skipping a whole suite.
 export function once<T>(make: () => T): () => T {
   let value: { v: T } | undefined;
   return () => (value ??= { v: make() }).v;

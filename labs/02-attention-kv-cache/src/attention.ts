@@ -21,7 +21,6 @@ export function causalMask(Tq: number, Tk: number): Float32Array {
   if (Tq > Tk) throw new Error(`causalMask: ${Tq} queries cannot be the last positions of only ${Tk} keys`);
   const mask = new Float32Array(Tq * Tk);
   // #region exercise causal-mask
-  // hint: query i is at absolute position Tk - Tq + i; keys after it get -Infinity
   for (let i = 0; i < Tq; i++) {
     const p = Tk - Tq + i;
     for (let j = p + 1; j < Tk; j++) mask[i * Tk + j] = -Infinity;
@@ -50,8 +49,6 @@ export function scaledDotProductAttention(
   const out = new Float32Array(Tq * d);
   const scores = new Float64Array(Tk); // one row at a time, in float64 like the specimen
   // #region exercise scaled-dot-product
-  // hint: for each query row i: s_j = (q_i · k_j) / √d + mask[i, j]; subtract max_j s_j before exp
-  // hint: out_i = Σ_j softmax(s)_j · v_j
   const scale = 1 / Math.sqrt(d);
   for (let i = 0; i < Tq; i++) {
     let max = -Infinity;

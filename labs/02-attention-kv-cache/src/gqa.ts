@@ -44,7 +44,6 @@ export function groupedQueryAttention(
   for (let h = 0; h < Hq; h++) {
     let g = 0;
     // #region exercise gqa-group
-    // hint: query heads 0 … per-1 share KV head 0, the next `per` share KV head 1, …
     g = Math.floor(h / per);
     // #endregion
     const o = scaledDotProductAttention(columns(q, T, Hq * d, h * d, d), kv[g].k, kv[g].v, T, T, d, mask);
@@ -82,7 +81,6 @@ export function meanPoolKVHeads(model: GPT, kvHeads: number): GPT {
           // the same column (part, head, e) in every head of group g
           const cols = Array.from({ length: per }, (_, i) => part * C + (g * per + i) * d + e);
           // #region exercise gqa-mean-pool
-          // hint: for every input row r (and for the bias), replace each column in `cols` by the mean over `cols`
           for (let r = 0; r < C; r++) {
             let s = 0;
             for (const col of cols) s += W[r * 3 * C + col];

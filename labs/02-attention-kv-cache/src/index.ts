@@ -1,6 +1,13 @@
 // Lab 02's public API: attention and the KV cache, written from the papers.
 export { causalMask, scaledDotProductAttention } from "./attention.ts";
-export { attendHeads, multiHeadAttention, columns, headDimOf } from "./multi-head.ts";
+export {
+  attendEachHead,
+  attendHeads,
+  multiHeadAttention,
+  columns,
+  headDimOf,
+  type HeadKV,
+} from "./multi-head.ts";
 export { KVCache, cachedAttention, forwardWithCache } from "./kv-cache.ts";
 export { kvBytesPerToken, kvCacheBytes, KV_SHAPES, formatBytes, type KVShape } from "./kv-bytes.ts";
 export {
@@ -13,4 +20,3 @@ export {
 export { groupedQueryAttention, meanPoolKVHeads, groupSize } from "./gqa.ts";
 export { ortAttention, ortMultiHeadAttention } from "./ort-reference.ts";
 export { PagedKVCache, type PagedOptions } from "./paged-kv-cache.ts";
-export { type KVStore } from "./kv-cache.ts";

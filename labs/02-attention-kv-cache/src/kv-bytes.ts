@@ -21,7 +21,6 @@ export interface KVShape {
 
 export function kvBytesPerToken(s: KVShape): number {
   // #region exercise kv-bytes-formula
-  // hint: 2 (one key and one value) × layers × kv_heads × head_dim × bytes per element
   return 2 * s.layers * s.kvHeads * s.headDim * s.bytesPerElement;
   // #endregion
 }

@@ -10,37 +10,18 @@
 //
 // A step costs O(T·C) attention plus one token's matmuls, instead of re-running
 // the whole O(T²·C) prefix. The price is memory: kv-bytes.ts counts it.
-// Layout per layer: [H, capacity, d], so head h's keys 0..len-1 are one contiguous
-// slice (a `subarray`, no copy) we can hand to scaledDotProductAttention.
+// Layout per layer: [batch, H, capacity, d], so a head's keys 0..len-1 are one
+// contiguous slice (a `subarray`, no copy) we can hand to scaledDotProductAttention.
+//
+// The cache plugs into the specimen's one forward pass (@llm-labs/model's
+// forwardPass) through its `cache` hook, and our attention through its
+// `attention` hook: every other layer is the specimen's own.
 
-import {
-  encoderForward,
-  geluForward,
-  layerNormForward,
-  linearForward,
-  residualForward,
-  type GPT,
-  type GPTConfig,
-} from "@llm-labs/model";
-import { matmulTransBInto } from "@llm-labs/tensor";
-import { causalMask, scaledDotProductAttention } from "./attention.ts";
-import { columns, headDimOf } from "./multi-head.ts";
-
-// What the forward pass needs from a cache, contiguous (below) or paged (paged-kv-cache.ts).
-export interface KVStore {
-  readonly layers: number;
-  readonly heads: number;
-  readonly d: number;
-  readonly length: number; // positions stored so far
-  append(layer: number, qkv: Float32Array, T: number): void;
-  advance(T: number): void;
-  // Head h's keys (or values) for positions 0 … total-1 as one [total, d] array.
-  headKeys(layer: number, h: number, total: number): Float32Array;
-  headValues(layer: number, h: number, total: number): Float32Array;
-}
+import { forwardPass, type AttentionHook, type GPT, type GPTConfig, type KVStore } from "@llm-labs/model";
+import { attendEachHead, headDimOf } from "./multi-head.ts";
 
 export class KVCache implements KVStore {
-  readonly keys: Float32Array[] = []; // per layer [H, capacity, d]
+  readonly keys: Float32Array[] = []; // per layer [batch, H, capacity, d]
   readonly values: Float32Array[] = [];
   length = 0; // positions stored so far
   readonly d: number;
@@ -50,13 +31,14 @@ export class KVCache implements KVStore {
     readonly heads: number,
     width: number,
     readonly capacity: number,
+    readonly batch = 1,
   ) {
     this.d = headDimOf(width, heads);
     if (!Number.isInteger(capacity) || capacity <= 0)
       throw new Error(`KVCache: capacity must be a positive integer, got ${capacity}`);
     for (let l = 0; l < layers; l++) {
-      this.keys.push(new Float32Array(heads * capacity * this.d));
-      this.values.push(new Float32Array(heads * capacity * this.d));
+      this.keys.push(new Float32Array(batch * heads * capacity * this.d));
+      this.values.push(new Float32Array(batch * heads * capacity * this.d));
     }
   }
 
@@ -64,29 +46,28 @@ export class KVCache implements KVStore {
     return new KVCache(config.n_layer, config.n_head, config.n_embd, capacity);
   }
 
-  // Writes T new positions of one layer at slots length … length+T-1.
-  // qkv is that layer's [T, 3C] projection; k is at column C, v at column 2C.
+  // Writes T new positions of B sequences into one layer, at slots length … length+T-1.
+  // k, v: [B, T, H·d], head h in columns h·d … (h+1)·d.
   // `length` itself moves only in advance(), after every layer has appended.
-  append(layer: number, qkv: Float32Array, T: number): void {
+  append(layer: number, k: Float32Array, v: Float32Array, B: number, T: number): void {
     const H = this.heads;
     const d = this.d;
-    const C = H * d;
-    const cap = this.capacity;
-    if (this.length + T > cap)
-      throw new Error(`KVCache: ${this.length} cached + ${T} new positions exceed the capacity ${cap}`);
+    if (B !== this.batch) throw new Error(`KVCache: made for batch ${this.batch}, got batch ${B}`);
+    if (this.length + T > this.capacity)
+      throw new Error(
+        `KVCache: ${this.length} cached + ${T} new positions exceed the capacity ${this.capacity}`,
+      );
     const K = this.keys[layer];
     const V = this.values[layer];
     // #region exercise kv-cache-append
-    // hint: head h, new token t goes to row (h·capacity + length + t) of the layer's [H, capacity, d] buffer
-    // hint: its key is qkv[t, C + h·d …], its value qkv[t, 2C + h·d …]
-    for (let t = 0; t < T; t++) {
-      for (let h = 0; h < H; h++) {
-        const dst = (h * cap + this.length + t) * d;
-        const row = t * 3 * C;
-        K.set(qkv.subarray(row + C + h * d, row + C + (h + 1) * d), dst);
-        V.set(qkv.subarray(row + 2 * C + h * d, row + 2 * C + (h + 1) * d), dst);
-      }
-    }
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++)
+        for (let h = 0; h < H; h++) {
+          const from = ((b * T + t) * H + h) * d;
+          const to = ((b * H + h) * this.capacity + this.length + t) * d;
+          K.set(k.subarray(from, from + d), to);
+          V.set(v.subarray(from, from + d), to);
+        }
     // #endregion
   }
 
@@ -94,88 +75,46 @@ export class KVCache implements KVStore {
     this.length += T;
   }
 
-  headKeys(layer: number, h: number, total: number): Float32Array {
-    return this.keys[layer].subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
+  headKeys(layer: number, b: number, h: number, total: number): Float32Array {
+    const start = (b * this.heads + h) * this.capacity * this.d;
+    return this.keys[layer].subarray(start, start + total * this.d);
   }
-  headValues(layer: number, h: number, total: number): Float32Array {
-    return this.values[layer].subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
+  headValues(layer: number, b: number, h: number, total: number): Float32Array {
+    const start = (b * this.heads + h) * this.capacity * this.d;
+    return this.values[layer].subarray(start, start + total * this.d);
   }
 }
 
-// Attention of T new queries against the cache (which already holds their own k, v).
-export function cachedAttention(cache: KVStore, layer: number, qkv: Float32Array, T: number): Float32Array {
-  const H = cache.heads;
-  const d = cache.d;
-  const C = H * d;
+// Attention of T new queries per sequence against the cache, which already holds
+// their own keys and values: our multi-head attention, each head reading its
+// keys and values straight from the store. q: [B, T, H·d] → [B, T, H·d].
+export const cachedAttention: AttentionHook = (layer, q, cache, B, T, H) => {
+  const C = q.length / (B * T);
   const total = cache.length + T; // past + new
-  const mask = causalMask(T, total); // new queries are the last T of `total` positions
-  const heads = new Float32Array(T * C);
-  for (let h = 0; h < H; h++) {
-    const q = columns(qkv, T, 3 * C, h * d, d);
-    const o = scaledDotProductAttention(
-      q,
-      cache.headKeys(layer, h, total),
-      cache.headValues(layer, h, total),
-      T,
-      total,
-      d,
-      mask,
-    );
-    for (let t = 0; t < T; t++) heads.set(o.subarray(t * d, (t + 1) * d), t * C + h * d);
+  const out = new Float32Array(q.length);
+  for (let b = 0; b < B; b++) {
+    const kv = (h: number) => ({
+      k: cache.headKeys(layer, b, h, total),
+      v: cache.headValues(layer, b, h, total),
+    });
+    const qb = q.subarray(b * T * C, (b + 1) * T * C); // sequence b's queries [T, C]
+    out.set(attendEachHead(qb, kv, T, total, C, H), b * T * C);
   }
-  return heads;
-}
+  return out;
+};
 
-// GPT-2 forward for T new tokens with our attention and our cache; the other
-// layers (embeddings, LayerNorm, linear, GELU) are the specimen's. Returns logits [T, V].
+// The specimen's forward for T new tokens with our attention and our cache; the
+// other layers (embeddings, LayerNorm, linear, GELU) are the specimen's. Logits [T, V].
 // A fresh cache and the whole sequence = full recompute; one id = one decode step.
-export function forwardWithCache(model: GPT, ids: readonly number[], cache: KVStore): Float32Array {
+export function forwardWithCache(
+  model: GPT,
+  ids: readonly number[],
+  cache: KVStore & { readonly layers: number },
+): Float32Array {
   const c = model.config;
-  const p = model.params;
-  const C = c.n_embd;
-  const V = c.vocab_size;
-  const T = ids.length;
-  const eps = c.layer_norm_epsilon;
-  if (cache.layers !== c.n_layer || cache.heads !== c.n_head || cache.d * cache.heads !== C) {
+  if (cache.layers !== c.n_layer || cache.heads !== c.n_head || cache.d * cache.heads !== c.n_embd)
     throw new Error(
-      `KVCache has ${cache.layers} layers × ${cache.heads} heads of ${cache.d}; the model needs ${c.n_layer} layers × ${c.n_head} heads of ${C / c.n_head}`,
+      `KVCache has ${cache.layers} layers × ${cache.heads} heads of ${cache.d}; the model needs ${c.n_layer} layers × ${c.n_head} heads of ${c.n_embd / c.n_head}`,
     );
-  }
-  if (cache.length + T > c.n_positions) {
-    throw new Error(
-      `forwardWithCache: ${cache.length} cached + ${T} new positions exceed n_positions (${c.n_positions}), the model's learned position table`,
-    );
-  }
-  const F = (n: number) => new Float32Array(n);
-  let x = F(T * C);
-  encoderForward(x, ids, p.wte, p.wpe, 1, T, C, V, cache.length);
-  const ln = F(T * C);
-  const mean = F(T);
-  const rstd = F(T);
-  const qkv = F(T * 3 * C);
-  const proj = F(T * C);
-  const fch = F(T * 4 * C);
-  const act = F(T * 4 * C);
-  for (let l = 0; l < c.n_layer; l++) {
-    const w = p.h[l];
-    layerNormForward(ln, mean, rstd, x, w.ln_1.weight, w.ln_1.bias, T, C, eps);
-    linearForward(qkv, ln, w.c_attn.weight, w.c_attn.bias, T, C, 3 * C);
-    cache.append(l, qkv, T);
-    const heads = cachedAttention(cache, l, qkv, T);
-    linearForward(proj, heads, w.attn_c_proj.weight, w.attn_c_proj.bias, T, C, C);
-    const res = F(T * C);
-    residualForward(res, x, proj, T * C);
-    layerNormForward(ln, mean, rstd, res, w.ln_2.weight, w.ln_2.bias, T, C, eps);
-    linearForward(fch, ln, w.c_fc.weight, w.c_fc.bias, T, C, 4 * C);
-    geluForward(act, fch, T * 4 * C);
-    linearForward(proj, act, w.mlp_c_proj.weight, w.mlp_c_proj.bias, T, 4 * C, C);
-    const next = F(T * C);
-    residualForward(next, res, proj, T * C);
-    x = next;
-  }
-  cache.advance(T);
-  layerNormForward(ln, mean, rstd, x, p.ln_f.weight, p.ln_f.bias, T, C, eps);
-  const logits = F(T * V);
-  matmulTransBInto(logits, ln, p.wte, T, C, V); // tied LM head
-  return logits;
+  return forwardPass(model, ids, 1, ids.length, { cache, attention: cachedAttention }) as Float32Array;
 }

@@ -30,8 +30,38 @@ export function headDimOf(C: number, H: number): number {
 const divisors = (n: number) =>
   Array.from({ length: n }, (_, i) => i + 1).filter((i) => n % i === 0 && i <= 64);
 
-// The heads' attention given qkv [T, 3C]; returns the concatenated heads [T, C]
-// (before c_proj). `probs[h]`, when given ([T, T] each), receives head h's weights.
+// One head's keys and values, [Tk, d] each.
+export type HeadKV = (h: number) => { k: Float32Array; v: Float32Array };
+
+// The heads' attention: head h's queries are columns h·d … (h+1)·d of q [Tq, C];
+// they attend to that head's keys and values from `kv` ([Tk, d] each; the new
+// queries are the last Tq of the Tk positions), and its [Tq, d] output goes back
+// into the same columns. Returns the concatenated heads [Tq, C], before c_proj.
+// `probs[h]`, when given ([Tq, Tk] each), receives head h's weights.
+export function attendEachHead(
+  q: Float32Array,
+  kv: HeadKV,
+  Tq: number,
+  Tk: number,
+  C: number,
+  H: number,
+  probs?: Float32Array[],
+): Float32Array {
+  const d = headDimOf(C, H);
+  const heads = new Float32Array(Tq * C);
+  const mask = causalMask(Tq, Tk);
+  // #region exercise multi-head
+  for (let h = 0; h < H; h++) {
+    const { k, v } = kv(h);
+    const o = scaledDotProductAttention(columns(q, Tq, C, h * d, d), k, v, Tq, Tk, d, mask, probs?.[h]);
+    for (let t = 0; t < Tq; t++) heads.set(o.subarray(t * d, (t + 1) * d), t * C + h * d);
+  }
+  // #endregion
+  return heads;
+}
+
+// The heads' attention of a whole sequence given qkv [T, 3C] = [q | k | v]:
+// head h's keys and values are columns C + h·d … and 2C + h·d … of it.
 export function attendHeads(
   qkv: Float32Array,
   T: number,
@@ -40,20 +70,11 @@ export function attendHeads(
   probs?: Float32Array[],
 ): Float32Array {
   const d = headDimOf(C, H);
-  const heads = new Float32Array(T * C);
-  const mask = causalMask(T, T);
-  // #region exercise multi-head
-  // hint: head h reads columns h·d … (h+1)·d of the q, k and v parts of qkv (offsets 0, C and 2C)
-  // hint: write its [T, d] output back into columns h·d … (h+1)·d of `heads`
-  for (let h = 0; h < H; h++) {
-    const q = columns(qkv, T, 3 * C, h * d, d);
-    const k = columns(qkv, T, 3 * C, C + h * d, d);
-    const v = columns(qkv, T, 3 * C, 2 * C + h * d, d);
-    const o = scaledDotProductAttention(q, k, v, T, T, d, mask, probs?.[h]);
-    for (let t = 0; t < T; t++) heads.set(o.subarray(t * d, (t + 1) * d), t * C + h * d);
-  }
-  // #endregion
-  return heads;
+  const ofHead: HeadKV = (h) => ({
+    k: columns(qkv, T, 3 * C, C + h * d, d),
+    v: columns(qkv, T, 3 * C, 2 * C + h * d, d),
+  });
+  return attendEachHead(columns(qkv, T, 3 * C, 0, C), ofHead, T, T, C, H, probs);
 }
 
 // The whole attention sublayer of one block: x [T, C] (after ln_1) → [T, C] (after c_proj).

@@ -38,8 +38,6 @@ export function onlineSoftmaxUpdate(
   d: number,
 ): void {
   // #region exercise online-softmax-update
-  // hint: m' = max(m, max_j s_j); rescale l and acc by exp(m - m') before adding the block
-  // hint: a fully masked block (all -Infinity) must leave the state unchanged; watch exp(-∞ - -∞) = NaN
   let mNew = st.m;
   for (let j = 0; j < scores.length; j++) if (scores[j] > mNew) mNew = scores[j];
   if (mNew === -Infinity) return; // nothing visible yet

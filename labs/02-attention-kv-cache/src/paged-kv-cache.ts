@@ -17,7 +17,7 @@
 // gathers them into a contiguous array so the same attention code runs (a real
 // kernel, like vLLM's, reads the blocks in place).
 
-import type { KVStore } from "./kv-cache.ts";
+import type { KVStore } from "@llm-labs/model";
 
 export interface PagedOptions {
   layers: number;
@@ -113,8 +113,6 @@ export class PagedKVCache {
     for (let pos = s.length; pos < s.length + count; pos++) {
       const logical = Math.floor(pos / B);
       // #region exercise paged-append
-      // hint: no block yet for this logical index → take one from the free list (allocate)
-      // hint: a block shared with another sequence (refCount > 1) → copy-on-write: allocate, copyBlock, drop one reference to the old
       if (logical === s.table.length) {
         s.table.push(this.allocate());
       } else if (this.refCount[s.table[logical]] > 1) {
@@ -167,9 +165,12 @@ export class PagedKVCache {
     return { allocated, used, wasted: allocated - used };
   }
 
-  // The forward pass's view of one sequence (kv-cache.ts's KVStore).
-  view(id: number): KVStore {
+  // The forward pass's view of one sequence (@llm-labs/model's KVStore).
+  view(id: number): KVStore & { readonly layers: number } {
     const cache = this;
+    const one = (B: number) => {
+      if (B !== 1) throw new Error(`PagedKVCache: a view holds one sequence, got a batch of ${B}`);
+    };
     return {
       layers: this.layers,
       heads: this.heads,
@@ -177,26 +178,30 @@ export class PagedKVCache {
       get length() {
         return cache.length(id);
       },
-      append(layer: number, qkv: Float32Array, T: number) {
+      append(layer: number, k: Float32Array, v: Float32Array, B: number, T: number) {
+        one(B);
         if (layer === 0) cache.reserve(id, T); // every layer's k, v of a token share its slot
-        const H = cache.heads;
-        const d = cache.d;
-        const C = H * d;
+        const { heads: H, d } = cache;
         const p0 = cache.length(id);
-        for (let t = 0; t < T; t++) {
+        for (let t = 0; t < T; t++)
           for (let h = 0; h < H; h++) {
             const dst = cache.slot(id, p0 + t, h);
-            const row = t * 3 * C;
-            cache.keys[layer].set(qkv.subarray(row + C + h * d, row + C + (h + 1) * d), dst);
-            cache.values[layer].set(qkv.subarray(row + 2 * C + h * d, row + 2 * C + (h + 1) * d), dst);
+            const src = (t * H + h) * d; // k[t, h·d …]
+            cache.keys[layer].set(k.subarray(src, src + d), dst);
+            cache.values[layer].set(v.subarray(src, src + d), dst);
           }
-        }
       },
       advance(T: number) {
         cache.setLength(id, cache.length(id) + T);
       },
-      headKeys: (layer: number, h: number, total: number) => this.gather(this.keys[layer], id, h, total),
-      headValues: (layer: number, h: number, total: number) => this.gather(this.values[layer], id, h, total),
+      headKeys: (layer: number, b: number, h: number, total: number) => {
+        one(b + 1);
+        return this.gather(this.keys[layer], id, h, total);
+      },
+      headValues: (layer: number, b: number, h: number, total: number) => {
+        one(b + 1);
+        return this.gather(this.values[layer], id, h, total);
+      },
     };
   }
 

@@ -49,24 +49,39 @@ describe("exercise: kv-cache-append", () => {
     expect(maxAbsDiff(a.keys[3].subarray(0, 8 * 32), b.keys[3].subarray(0, 8 * 32))).toBeLessThan(1e-5);
   });
 
-  it("stores head h's key of token t at row h·capacity + t, equal to c_attn's key columns", () => {
-    const cache = new KVCache(1, 2, 4, 5);
+  it("stores head h's key of token t at row h·capacity + t, as the forward pass hands them over", () => {
+    const cache = new KVCache(1, 2, 4, 5); // 1 layer, 2 heads of d = 2, capacity 5
     const T = 2;
-    const C = 4;
-    // qkv rows: [q(4) | k(4) | v(4)], key of token t, head h, element e = 100·t + 10·h + e
-    const qkv = new Float32Array(T * 3 * C);
+    // k, v rows [T, H·d]: key of token t, head h, element e = 100·t + 10·h + e; value = −key
+    const k = new Float32Array(T * 4);
+    const v = new Float32Array(T * 4);
     for (let t = 0; t < T; t++)
       for (let h = 0; h < 2; h++)
         for (let e = 0; e < 2; e++) {
-          qkv[t * 12 + 4 + h * 2 + e] = 100 * t + 10 * h + e;
-          qkv[t * 12 + 8 + h * 2 + e] = -(100 * t + 10 * h + e);
+          k[t * 4 + h * 2 + e] = 100 * t + 10 * h + e;
+          v[t * 4 + h * 2 + e] = -(100 * t + 10 * h + e);
         }
-    cache.append(0, qkv, T);
+    cache.append(0, k, v, 1, T);
     cache.advance(T);
     // head 1, token 1 → row 1·5 + 1 = 6 → elements 12, 13
     expect(Array.from(cache.keys[0].subarray(12, 14))).toEqual([110, 111]);
     expect(Array.from(cache.values[0].subarray(12, 14))).toEqual([-110, -111]);
+    // head 0 → rows 0 and 1: tokens 0 and 1
     expect(Array.from(cache.keys[0].subarray(0, 4))).toEqual([0, 1, 100, 101]);
+    // a second append lands after the first: token 2 of head 0 → row 2 → elements 4, 5
+    cache.append(0, Float32Array.from([7, 8, 9, 10]), Float32Array.from([0, 0, 0, 0]), 1, 1);
+    expect(Array.from(cache.keys[0].subarray(4, 6))).toEqual([7, 8]);
+    expect(Array.from(cache.keys[0].subarray(14, 16))).toEqual([9, 10]); // head 1 → row 5 + 2 = 7 → elements 14, 15
+  });
+
+  it("keeps sequences of a batch apart: sequence b, head h, token t at row (b·H + h)·capacity + t", () => {
+    const cache = new KVCache(1, 1, 2, 3, 2); // 1 head of d = 2, capacity 3, batch 2
+    // k [B = 2, T = 1, d = 2]: sequence 0 → [1, 2], sequence 1 → [3, 4]
+    cache.append(0, Float32Array.from([1, 2, 3, 4]), Float32Array.from([5, 6, 7, 8]), 2, 1);
+    // sequence 1 → row (1·1 + 0)·3 + 0 = 3 → elements 6, 7
+    expect(Array.from(cache.keys[0].subarray(6, 8))).toEqual([3, 4]);
+    expect(Array.from(cache.values[0].subarray(6, 8))).toEqual([7, 8]);
+    expect(Array.from(cache.keys[0].subarray(0, 2))).toEqual([1, 2]);
   });
 
   it("refuses a cache of the wrong shape, and running past the capacity", () => {

@@ -31,7 +31,6 @@ export function keepPositions(t: TensorData, L: number): TensorData {
   const src = t.data as Float32Array;
   const out = new Float32Array(H * L * d);
   // #region exercise ort-rollback
-  // hint: head h's first L positions are src[h·P·d … h·P·d + L·d); they go to out[h·L·d …]
   for (let h = 0; h < H; h++) out.set(src.subarray(h * P * d, h * P * d + L * d), h * L * d);
   // #endregion
   return { type: "float32", data: out, dims: [1, H, L, d] };

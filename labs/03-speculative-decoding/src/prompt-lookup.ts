@@ -19,9 +19,6 @@ import { oneHotProposal, type Drafter, type Proposal } from "./drafters.ts";
 // The tokens that followed the most recent earlier occurrence of seq's last n-gram.
 export function lookupNgram(seq: readonly number[], gamma: number, maxN = 3, minN = 1): number[] {
   // #region exercise ngram-lookup
-  // hint: for n = maxN down to minN: the pattern is seq's last n tokens
-  // hint: scan start positions s from right to left (most recent first), s + n < seq.length, so the match is not the pattern itself
-  // hint: on a match return seq.slice(s + n, s + n + gamma)
   for (let n = Math.min(maxN, seq.length - 1); n >= minN; n--) {
     const pat = seq.length - n;
     for (let s = seq.length - n - 1; s >= 0; s--) {

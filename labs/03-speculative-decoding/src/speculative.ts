@@ -114,8 +114,6 @@ export async function speculativeGenerate(
     if (stop) break;
 
     // #region exercise cache-rollback
-    // hint: both caches must hold exactly seq minus its last token: seq.length − 1 positions
-    // hint: the target (a CachedLM) and the drafter both have rollback(length)
     const keep = seq.length - 1;
     target.rollback(keep);
     drafter.rollback(keep);

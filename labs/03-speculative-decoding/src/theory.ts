@@ -23,7 +23,6 @@ export function expectedTokensPerStep(alpha: number, gamma: number): number {
   if (!Number.isInteger(gamma) || gamma < 0)
     throw new Error(`expectedTokensPerStep: γ must be an integer ≥ 0, got ${gamma}`);
   // #region exercise speedup-formula
-  // hint: the sum 1 + α + … + α^γ; the closed form divides by zero at α = 1 (every draft accepted: γ + 1)
   if (alpha === 1) return gamma + 1;
   return (1 - alpha ** (gamma + 1)) / (1 - alpha);
   // #endregion
@@ -32,7 +31,6 @@ export function expectedTokensPerStep(alpha: number, gamma: number): number {
 export function expectedSpeedup(alpha: number, gamma: number, c: number): number {
   if (!(c >= 0)) throw new Error(`expectedSpeedup: the cost ratio c must be ≥ 0, got ${c}`);
   // #region exercise speedup-formula
-  // hint: tokens per step over the step's cost in target forwards, γ·c + 1
   return expectedTokensPerStep(alpha, gamma) / (gamma * c + 1);
   // #endregion
 }

@@ -35,8 +35,6 @@ export function residualDistribution(p: Probs, q: Probs): Probs {
     throw new Error(`residualDistribution: p has ${p.length} entries, q has ${q.length}`);
   const r = new Float64Array(p.length);
   // #region exercise residual-distribution
-  // hint: r_i = max(0, p_i − q_i), then divide by Σ r_i
-  // hint: Σ r_i = 0 only when p = q; then no rejection can happen, but return p to stay safe
   let sum = 0;
   for (let i = 0; i < p.length; i++) {
     r[i] = Math.max(0, p[i] - q[i]);
@@ -53,8 +51,6 @@ export function residualDistribution(p: Probs, q: Probs): Probs {
 // and a token the target gives 0 probability is never accepted.
 export function acceptDraftToken(p: Probs, q: Probs, x: number, r: number): boolean {
   // #region exercise accept-test
-  // hint: the draft sampled x from q, so q(x) > 0
-  // hint: accept when r < p(x) / q(x)
   return r < p[x] / q[x];
   // #endregion
 }
@@ -62,7 +58,6 @@ export function acceptDraftToken(p: Probs, q: Probs, x: number, r: number): bool
 // The token emitted when all γ drafts were accepted: a draw from p_{γ+1}.
 export function bonusToken(pLast: Probs, rng: Rng): number {
   // #region exercise bonus-token
-  // hint: the target's distribution after the last drafted token is already computed: sample it
   return sampleFrom(pLast, rng);
   // #endregion
 }

@@ -6,7 +6,7 @@
 // g32), one thread each. ORT sessions are loaded once; only session.run is timed.
 
 import { GraphBuilder, f32, loadModel } from "@llm-labs/onnx";
-import { matmulInto, Rng } from "@llm-labs/tensor";
+import { matmulAccumulate, Rng } from "@llm-labs/tensor";
 import { ratioLine, table, timeIt, timeItAsync } from "@llm-labs/kit";
 import { int8Matmul, quantizeColumns, quantizeRows } from "../src/int8-linear.ts";
 import { quantizeRtn, toMatMulNBits } from "../src/int4.ts";
@@ -22,7 +22,10 @@ const xq = quantizeRows(x, M, K);
 const wq = quantizeColumns(w, K, N);
 const packed = toMatMulNBits(quantizeRtn(w, K, N, G));
 
-const fp32 = timeIt(() => matmulInto(new Float32Array(M * N), x, w, M, K, N), { repeat: 31, warmup: 5 });
+const fp32 = timeIt(() => matmulAccumulate(new Float32Array(M * N), x, w, M, K, N), {
+  repeat: 31,
+  warmup: 5,
+});
 const int8 = timeIt(() => int8Matmul(xq.q, wq.q, M, K, N), { repeat: 31, warmup: 5 });
 
 const mmi = await loadModel(
@@ -63,7 +66,7 @@ console.log(
   table(
     ["kernel", "ms"],
     [
-      ["TS fp32 (matmulInto)", fp32.toFixed(3)],
+      ["TS fp32 (matmulAccumulate)", fp32.toFixed(3)],
       ["TS int8 → int32", int8.toFixed(3)],
       ["ORT MatMulInteger", ortInt8.toFixed(3)],
       ["ORT MatMulNBits INT4 g32", ortInt4.toFixed(3)],

@@ -19,7 +19,7 @@
 // produces X (fold.ts: the LayerNorm before c_attn and c_fc); AWQ's clipping
 // search is left out here.
 
-import { matmulInto } from "@llm-labs/tensor";
+import { matmulAccumulate } from "@llm-labs/tensor";
 import { checkFinite } from "./quantize.ts";
 import { dequantizeInt4, quantizeRtn, type Int4Weight } from "./int4.ts";
 
@@ -27,8 +27,6 @@ import { dequantizeInt4, quantizeRtn, type Int4Weight } from "./int4.ts";
 export function awqScales(x: ArrayLike<number>, T: number, K: number, alpha: number): Float32Array {
   const s = new Float32Array(K);
   // #region exercise awq-scale
-  // hint: mean |x| of each column j over the T tokens, raised to α (floor it at 1e-4 so no scale is 0).
-  // hint: then divide every s_j by √(max(s) · min(s)) so the scales centre on 1.
   const mean = new Float64Array(K);
   for (let t = 0; t < T; t++) for (let j = 0; j < K; j++) mean[j] += Math.abs(x[t * K + j]) / T;
   let max = 0;
@@ -84,7 +82,7 @@ export function awqQuantize(
   checkFinite(w, "awqQuantize");
   const ref = new Float32Array(T * N);
   const y = new Float32Array(T * N);
-  matmulInto(ref, x, Float32Array.from(w), T, K, N);
+  matmulAccumulate(ref, x, Float32Array.from(w), T, K, N);
   let best: AwqResult | undefined;
   let bestMse = Infinity;
   const errors: { alpha: number; mse: number }[] = [];
@@ -93,7 +91,7 @@ export function awqQuantize(
     const s = awqScales(x, T, K, alpha);
     const weight = quantizeRtn(scaleRows(w, K, N, s), K, N, blockSize, bits);
     y.fill(0);
-    matmulInto(y, x, awqDequantize({ weight, s }), T, K, N);
+    matmulAccumulate(y, x, awqDequantize({ weight, s }), T, K, N);
     let se = 0;
     for (let j = 0; j < y.length; j++) se += (y[j] - ref[j]) ** 2;
     const mse = se / y.length;

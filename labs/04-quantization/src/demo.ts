@@ -8,7 +8,20 @@
 // W8A8 with SmoothQuant and LLM.int8(), and a KIVI-quantized KV cache.
 
 import { fileURLToPath } from "node:url";
-import { checkpointDir, forward, heldoutLoss, loadCheckpoint, OrtGPT } from "@llm-labs/model";
+import {
+  calibrationInputs,
+  checkpointDir,
+  forward,
+  hessian,
+  heldoutLoss,
+  LINEAR_NAMES,
+  linearParamCount,
+  linearShape,
+  loadCheckpoint,
+  mapLinears,
+  OrtGPT,
+  type LinearName,
+} from "@llm-labs/model";
 import { Rng } from "@llm-labs/tensor";
 import { barChart, sparkline, svgBarChart, table, writeSvg } from "@llm-labs/kit";
 import { dynamicQuantizeLinear, INT8, intN, UINT8, uintN } from "./quantize.ts";
@@ -22,8 +35,6 @@ import {
 import { int8Matmul, quantizeColumns, quantizeRows } from "./int8-linear.ts";
 import { dequantizeInt4, int4Bytes, quantizeRtn, toMatMulNBits, type Int4Weight } from "./int4.ts";
 import { gptqQuantize, outputError } from "./gptq.ts";
-import { calibrationHessians, calibrationInputs } from "./calibration.ts";
-import { linearParamCount, linearShape, LINEARS, mapLinears } from "./quantized-model.ts";
 import { heldoutTokens, trainTokens as calibrationTokens } from "@llm-labs/model";
 import {
   ortDequantizeLinear,
@@ -44,7 +55,6 @@ import {
   forwardWithCache,
   formatBytes,
   kvCacheBytes,
-  type KVStore,
 } from "@llm-labs/lab-attention-kv-cache";
 
 const heading = (s: string) => console.log(`\n${s}\n${"─".repeat(Math.min(78, s.length))}`);
@@ -127,7 +137,7 @@ heading("2. The error each granularity leaves on the target's linear weights");
 {
   const all: { w: Float32Array; IN: number; OUT: number }[] = [];
   for (const b of model.params.h)
-    for (const name of LINEARS) {
+    for (const name of LINEAR_NAMES) {
       const [IN, OUT] = linearShape(model, name);
       all.push({ w: Float32Array.from(b[name].weight), IN, OUT });
     }
@@ -244,7 +254,7 @@ heading("4. Our packed INT4 weights in ORT com.microsoft.MatMulNBits");
   for (const g of [128, 32]) {
     const weights = new Map<string, Int4Weight>();
     model.params.h.forEach((b, i) => {
-      for (const name of LINEARS) {
+      for (const name of LINEAR_NAMES) {
         const [IN, OUT] = linearShape(model, name);
         weights.set(`${i}.${name}`, quantizeRtn(b[name].weight, IN, OUT, g));
       }
@@ -261,7 +271,7 @@ heading("4. Our packed INT4 weights in ORT com.microsoft.MatMulNBits");
       dfp = Math.max(dfp, Math.abs(fp32[i] - logits[i]));
     }
     console.log(
-      `whole target, INT4 g${g} in ORT (${LINEARS.length * model.config.n_layer} MatMulNBits nodes, ${(bytes.length / 1e6).toFixed(2)} MB .onnx), ${ids.length} tokens: max |logit ORT − TS dequantized| = ${sci(d)} (vs fp32 logits: ${sci(dfp)})`,
+      `whole target, INT4 g${g} in ORT (${LINEAR_NAMES.length * model.config.n_layer} MatMulNBits nodes, ${(bytes.length / 1e6).toFixed(2)} MB .onnx), ${ids.length} tokens: max |logit ORT − TS dequantized| = ${sci(d)} (vs fp32 logits: ${sci(dfp)})`,
     );
   }
 }
@@ -270,8 +280,8 @@ heading("4. Our packed INT4 weights in ORT com.microsoft.MatMulNBits");
 heading(`5. The quantized specimen: perplexity on ${heldout.length} held-out tokens, weight bytes`);
 {
   const calib = await calibrationTokens(512);
-  const H = calibrationHessians(model, calib);
   const X = calibrationInputs(model, calib);
+  const H = new Map([...X].map(([key, { x, T, K }]) => [key, hessian(x, T, K)]));
   const alphas = new Map<number, number[]>([
     [128, []],
     [32, []],
@@ -280,7 +290,7 @@ heading(`5. The quantized specimen: perplexity on ${heldout.length} held-out tok
   const fp32Bytes = 4 * P;
   const bytesFor = (bits: number, g: number) => {
     let b = 0;
-    for (const name of LINEARS) {
+    for (const name of LINEAR_NAMES) {
       const [IN, OUT] = linearShape(model, name);
       b +=
         bits === 4
@@ -290,7 +300,7 @@ heading(`5. The quantized specimen: perplexity on ${heldout.length} held-out tok
     return b * model.config.n_layer;
   };
   let int8Bytes = 0;
-  for (const name of LINEARS) {
+  for (const name of LINEAR_NAMES) {
     const [IN, OUT] = linearShape(model, name);
     int8Bytes += IN * OUT + 4 * OUT;
   }
@@ -393,7 +403,7 @@ heading("6. W8A8 (int8 weights per channel, int8 activations per token): SmoothQ
     const o3 = outlierColumns(x, T, K, 3);
     outliers6 += o6;
     if (!key.startsWith("0.") && !key.startsWith("3.")) continue;
-    const name = key.split(".")[1] as (typeof LINEARS)[number];
+    const name = key.split(".")[1] as LinearName;
     const [, N] = linearShape(model, name);
     const w = Float32Array.from(model.params.h[Number(key[0])][name].weight);
     const sub = x.subarray(0, 128 * K);
@@ -469,7 +479,7 @@ heading("7. KV cache quantization (KIVI): keys per channel, values per token");
   const W = model.config.n_positions;
   const V = model.config.vocab_size;
   // token by token through lab 02's forwardWithCache: every query reads the (quantized) cache
-  const ppl = (make: () => KVStore) => {
+  const ppl = (make: () => KVCache) => {
     let sum = 0;
     let n = 0;
     for (let s0 = 0; s0 + 1 < tokens.length; s0 += W) {
@@ -493,7 +503,7 @@ heading("7. KV cache quantization (KIVI): keys per channel, values per token");
     ["INT2, K per token, V per token", { bits: 2, groupSize: 32, keys: "token" }],
   ];
   for (const [name, o] of configs) {
-    const p = ppl(() => QuantizedKVCache.for(model.config, o));
+    const p = ppl(() => QuantizedKVCache.forModel(model.config, o));
     rows.push([
       name,
       p.toFixed(4),

@@ -22,147 +22,131 @@
 // E[k] of the batch are kept, and every later row j gets them all at once:
 //   w_j −= Σ_{k in batch} U[k, j] · E[k]         (one matrix product per batch)
 // Same result (up to float summation order); far fewer passes over W, which is
-// what makes GPTQ memory-bound-friendly on a GPU. lazyBatch = K is the plain loop.
+// what makes GPTQ memory-bound-friendly on a GPU. B = K is the plain loop.
 // The group's (scale, zero point) is fixed when its first row comes up, from the
 // rows as they are then (already corrected by earlier feedback), as GPTQ's code does.
 
 import { UserError } from "@llm-labs/kit";
-import { affineParams, checkBits, checkFinite, quantizeValue, uintN } from "./quantize.ts";
+import { inverseCholeskyUpper } from "@llm-labs/tensor";
+import { affineParams, checkBits, checkFinite, quantizeValue, uintN, type IntType } from "./quantize.ts";
 import { checkGroup, type Int4Weight } from "./int4.ts";
 
-// Lower Cholesky factor L of a symmetric positive definite A[n, n]: A = L·Lᵀ.
-export function cholesky(a: Float64Array, n: number): Float64Array {
-  const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-      if (i === j) {
-        if (s <= 0) throw new Error(`cholesky: matrix is not positive definite at ${i}`);
-        L[i * n + i] = Math.sqrt(s);
-      } else L[i * n + j] = s / L[j * n + j];
-    }
-  return L;
-}
-
-// H⁻¹ from H = L·Lᵀ: solve L·Y = I, then Lᵀ·H⁻¹ = Y.
-export function spdInverse(a: Float64Array, n: number): Float64Array {
-  const L = cholesky(a, n);
-  const inv = new Float64Array(n * n);
-  for (let c = 0; c < n; c++) {
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = i === c ? 1 : 0;
-      for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
-      y[i] = s / L[i * n + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = y[i];
-      for (let k = i + 1; k < n; k++) s -= L[k * n + i] * inv[k * n + c];
-      inv[i * n + c] = s / L[i * n + i];
-    }
-  }
-  return inv;
-}
-
-// H = 2 XᵀX / T + λ I with λ = damp · mean(diag).
-export function hessian(x: ArrayLike<number>, T: number, K: number, damp = 0.01): Float64Array {
-  const H = new Float64Array(K * K);
-  for (let t = 0; t < T; t++) {
-    const o = t * K;
-    for (let i = 0; i < K; i++) {
-      const xi = x[o + i];
-      if (xi === 0) continue;
-      for (let j = i; j < K; j++) H[i * K + j] += xi * x[o + j]; // upper triangle; mirrored below
-    }
-  }
-  for (let i = 0; i < K; i++)
-    for (let j = i; j < K; j++) {
-      const v = (2 * H[i * K + j]) / T;
-      H[i * K + j] = v;
-      H[j * K + i] = v;
-    }
-  let mean = 0;
-  for (let i = 0; i < K; i++) mean += H[i * K + i] / K;
-  for (let i = 0; i < K; i++) H[i * K + i] += damp * mean + (mean === 0 ? 1 : 0); // all inputs dead: any W is optimal
-  return H;
-}
-
-// The upper Cholesky factor U of H⁻¹ (H⁻¹ = UᵀU): U = Lᵀ where L·Lᵀ = H⁻¹.
-export function inverseCholeskyUpper(H: Float64Array, K: number): Float64Array {
-  const L = cholesky(spdInverse(H, K), K);
-  const U = new Float64Array(K * K);
-  for (let i = 0; i < K; i++) for (let j = i; j < K; j++) U[i * K + j] = L[j * K + i];
-  return U;
-}
-
+// Algorithm 1, with groups. W is our [K, N] (the paper's Wᵀ); Q.q is [N, K] as MatMulNBits stores it.
 export function gptqQuantize(
   w: ArrayLike<number>,
   K: number,
   N: number,
   H: Float64Array,
-  blockSize: number,
+  groupSize: number,
   bits = 4,
-  lazyBatch = 128,
+  B = 128, // rows per block (the paper's B, for the lazy batch updates); B = K is the plain loop
 ): Int4Weight {
-  if (!Number.isInteger(lazyBatch) || lazyBatch < 1)
-    throw new UserError(`gptqQuantize: lazy batch must be a positive integer, got ${lazyBatch}`);
+  if (!Number.isInteger(B) || B < 1)
+    throw new UserError(`gptqQuantize: lazy batch must be a positive integer, got ${B}`);
   checkBits(bits);
-  checkGroup(K, blockSize);
+  checkGroup(K, groupSize);
   checkFinite(w, "gptqQuantize");
   const t = uintN(bits);
-  const nb = K / blockSize;
-  const U = inverseCholeskyUpper(H, K);
-  const W = Float64Array.from(w); // updated in place as errors are fed forward
-  const q = new Uint8Array(N * K);
-  const scales = new Float32Array(N * nb);
-  const zeroPoints = new Uint8Array(N * nb);
-  const E = new Float64Array(Math.min(lazyBatch, K) * N); // the batch's errors, one row of N per k
-  for (let k = 0; k < K; k++) {
-    const b = Math.floor(k / blockSize);
-    const b0 = k - (k % lazyBatch);
-    const end = Math.min(b0 + lazyBatch, K); // this lazy batch: rows b0 … end−1
-    const err = E.subarray((k - b0) * N, (k - b0 + 1) * N);
-    if (k % blockSize === 0)
-      for (let n = 0; n < N; n++) {
-        let lo = Infinity;
-        let hi = -Infinity;
-        for (let r = k; r < k + blockSize; r++) {
-          lo = Math.min(lo, W[r * N + n]);
-          hi = Math.max(hi, W[r * N + n]);
-        }
-        const p = affineParams(lo, hi, t);
-        scales[n * nb + b] = p.scale;
-        zeroPoints[n * nb + b] = p.zeroPoint;
-      }
-    // #region exercise gptq-column-update
-    // hint: for each n: quantize W[k, n] with its group's params, dequantize to get ŵ, e[n] = (W[k, n] − ŵ) / U[k, k].
-    // hint: then for every later row j > k of this lazy batch (j < end): W[j, n] −= U[k, j] · e[n].
-    const d = U[k * K + k];
-    for (let n = 0; n < N; n++) {
-      const g = n * nb + b;
-      const p = { scale: scales[g], zeroPoint: zeroPoints[g] };
-      const qv = quantizeValue(W[k * N + n], p, t);
-      q[n * K + k] = qv;
-      err[n] = (W[k * N + n] - (qv - p.zeroPoint) * p.scale) / d;
+  const U = inverseCholeskyUpper(H, K); // [K, K] upper triangular, H⁻¹ = UᵀU
+  const W = Float64Array.from(w); // [K, N], updated in place as the errors are fed forward
+  const Q = emptyInt4(K, N, groupSize); // q [N, K]; scales, zeroPoints [N, K / groupSize]
+  const E = new Float64Array(Math.min(B, K) * N); // [B, N]: row k − k0 holds row k's scaled error
+  for (let k0 = 0; k0 < K; k0 += B) {
+    const end = Math.min(k0 + B, K); // this block: rows k0 … end − 1
+    for (let k = k0; k < end; k++) {
+      if (k % groupSize === 0) groupParams(Q, W, k, t); // Q.scales, Q.zeroPoints [N] of the group from row k
+      quantizeRow(Q, W, U, k, end, t, E.subarray((k - k0) * N, (k - k0 + 1) * N)); // Q.q[:, k], E[k − k0] [N]
     }
-    for (let j = k + 1; j < end; j++) {
+    lazyBatchUpdate(W, U, E, k0, end, K, N); // W[end:, :] [K − end, N] −= U[k0:end, end:]ᵀ · E
+  }
+  return Q;
+}
+
+// Int4Weight calls the group size blockSize, as MatMulNBits' block_size attribute does.
+function emptyInt4(K: number, N: number, groupSize: number): Int4Weight {
+  const G = K / groupSize; // groups per output n
+  return {
+    K,
+    N,
+    blockSize: groupSize,
+    q: new Uint8Array(N * K),
+    scales: new Float32Array(N * G),
+    zeroPoints: new Uint8Array(N * G),
+  };
+}
+
+// Group-wise grids: rows k … k + groupSize − 1 share one (scale, zero point) per output n, fixed
+// when the group's first row k comes up, from those rows as they are then (already moved by the
+// earlier rows' feedback; the rows past this block have not had this block's yet), as GPTQ's code does:
+//   lo, hi = min, max of W[k … k + groupSize − 1, n]      (scale, zero point) = affineParams(lo, hi)
+function groupParams(Q: Int4Weight, W: Float64Array, k: number, t: IntType): void {
+  const { K, N, blockSize: groupSize } = Q;
+  const G = K / groupSize;
+  const g = k / groupSize;
+  for (let n = 0; n < N; n++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = k; r < k + groupSize; r++) {
+      lo = Math.min(lo, W[r * N + n]);
+      hi = Math.max(hi, W[r * N + n]);
+    }
+    const p = affineParams(lo, hi, t);
+    Q.scales[n * G + g] = p.scale;
+    Q.zeroPoints[n * G + g] = p.zeroPoint;
+  }
+}
+
+// Algorithm 1's inner loop body for row k (the paper's column j), in a block ending at `end`:
+//   q[n]  = quant(W[k, n])                      with output n's grid of row k's group
+//   e[n]  = (W[k, n] − dequant(q[n])) / U[k, k]  kept in err [N] for the lazy batch update
+//   W[j, n] −= U[k, j] · e[n]   for k < j < end   the rest of the block; later blocks get it at once
+function quantizeRow(
+  Q: Int4Weight,
+  W: Float64Array,
+  U: Float64Array,
+  k: number,
+  end: number,
+  t: IntType,
+  err: Float64Array,
+): void {
+  const { K, N, blockSize: groupSize, q, scales, zeroPoints } = Q;
+  const G = K / groupSize; // output n's grid for row k: scales[n · G + g], zeroPoints[n · G + g]
+  const g = Math.floor(k / groupSize);
+  // #region exercise gptq-column-update
+  const d = U[k * K + k];
+  for (let n = 0; n < N; n++) {
+    const p = { scale: scales[n * G + g], zeroPoint: zeroPoints[n * G + g] };
+    const qv = quantizeValue(W[k * N + n], p, t);
+    q[n * K + k] = qv;
+    err[n] = (W[k * N + n] - (qv - p.zeroPoint) * p.scale) / d;
+  }
+  for (let j = k + 1; j < end; j++) {
+    const u = U[k * K + j];
+    if (u === 0) continue;
+    for (let n = 0; n < N; n++) W[j * N + n] -= u * err[n];
+  }
+  // #endregion
+}
+
+// Lazy batch update (the paper's Step 2): once rows k0 … end − 1 are quantized, every later row
+// gets the block's errors E [end − k0, N] at once:
+//   W[j, n] −= Σ_{k = k0}^{end − 1} U[k, j] · E[k − k0, n]      for j ≥ end
+function lazyBatchUpdate(
+  W: Float64Array,
+  U: Float64Array,
+  E: Float64Array,
+  k0: number,
+  end: number,
+  K: number,
+  N: number,
+): void {
+  for (let j = end; j < K; j++)
+    for (let k = k0; k < end; k++) {
       const u = U[k * K + j];
       if (u === 0) continue;
-      for (let n = 0; n < N; n++) W[j * N + n] -= u * err[n];
+      const e = E.subarray((k - k0) * N, (k - k0 + 1) * N);
+      for (let n = 0; n < N; n++) W[j * N + n] -= u * e[n];
     }
-    // #endregion
-    // the batch is done: every later row gets the batch's errors at once
-    if (k === end - 1)
-      for (let j = end; j < K; j++)
-        for (let kk = b0; kk < end; kk++) {
-          const u = U[kk * K + j];
-          if (u === 0) continue;
-          const e = E.subarray((kk - b0) * N, (kk - b0 + 1) * N);
-          for (let n = 0; n < N; n++) W[j * N + n] -= u * e[n];
-        }
-  }
-  return { K, N, blockSize, q, scales, zeroPoints };
 }
 
 // ‖X·A − X·B‖² / (T·N): the mean squared output error of a layer on inputs X.

@@ -26,7 +26,6 @@ export function numGroups(R: number, C: number, g: Granularity): number {
 
 export function groupIndex(i: number, j: number, R: number, C: number, g: Granularity): number {
   // #region exercise group-index
-  // hint: per tensor → 0; per axis → i or j; blocked → the formulas in the comment above.
   if (g.kind === "tensor") return 0;
   if (g.kind === "axis") return g.axis === 0 ? i : j;
   if (g.axis === 0) return Math.floor(i / g.blockSize) * C + j;

@@ -35,16 +35,14 @@ export {
   checkGroup,
   type Int4Weight,
 } from "./int4.ts";
-export { gptqQuantize, hessian, cholesky, spdInverse, inverseCholeskyUpper, outputError } from "./gptq.ts";
-export { calibrationInputs, calibrationHessians } from "./calibration.ts";
-export { mapLinears, linearShape, linearParamCount, LINEARS } from "./quantized-model.ts";
+export { gptqQuantize, outputError } from "./gptq.ts";
 export { ortQuantizeLinear, ortDequantizeLinear, ortMatMulInteger, ortMatMulNBits } from "./ort-reference.ts";
 export { dynamicQuantizeLinear } from "./quantize.ts";
 export { ortDynamicQuantizeLinear } from "./ort-reference.ts";
 export { exportInt4Onnx, dequantizedModel } from "./ort-int4-model.ts";
 export { awqScales, awqQuantize, awqDequantize, scaleRows, type AwqResult } from "./awq.ts";
 export { foldInputScale } from "./fold.ts";
-export { forwardWith, perplexityWith, floatLinear, meanNll, type LinearFn } from "./linear-forward.ts";
+export { perplexityWith, floatLinear, meanNll } from "./linear-forward.ts";
 export { outlierColumns, fakeQuantRows, fakeQuantColumns, w8a8Matmul, w8a8Linear } from "./w8a8.ts";
 export { channelAbsMax, smoothScales, smoothModel } from "./smoothquant.ts";
 export {

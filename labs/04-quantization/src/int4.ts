@@ -68,7 +68,6 @@ export function quantizeRtn(
 export function packNibbles(values: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(Math.ceil(values.length / 2));
   // #region exercise pack-int4
-  // hint: byte i holds values[2i] in bits 0-3 and values[2i+1] in bits 4-7; an odd last value leaves the high nibble 0.
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v < 0 || v > 15 || !Number.isInteger(v))

@@ -28,8 +28,6 @@ export function int8Matmul(
 ): Int32Array {
   const out = new Int32Array(M * N);
   // #region exercise int8-matmul
-  // hint: acc = Σ_k (a[m·K + k] − aZero) · (b[k·N + n] − bZero[n]), kept an integer (`| 0`).
-  // hint: loop m, then k, then n, so b is read row by row.
   const bz = new Int32Array(N);
   if (bZero) bz.set(Array.from(bZero));
   for (let m = 0; m < M; m++) {

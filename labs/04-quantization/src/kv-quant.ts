@@ -13,12 +13,12 @@
 // once its G tokens exist: until then the newest < G keys stay in full precision
 // (KIVI's residual). Values are quantized as they arrive.
 //
-// This cache implements lab 02's KVStore, so lab 02's forwardWithCache runs on it
-// unchanged. It keeps the DEQUANTIZED values in float32 (what attention reads)
+// This cache is lab 02's contiguous cache with quantization on every append, so
+// lab 02's forwardWithCache runs on it unchanged. It keeps the DEQUANTIZED values in float32 (what attention reads)
 // — fake quantization: the numbers are exactly those of a real b-bit cache, the
 // memory saving is counted by kvQuantBytesPerElement, not realised here.
 
-import { headDimOf, type KVStore } from "@llm-labs/lab-attention-kv-cache";
+import { KVCache } from "@llm-labs/lab-attention-kv-cache";
 import type { GPTConfig } from "@llm-labs/model";
 import { affineParams, checkBits, quantizeValue, uintN } from "./quantize.ts";
 
@@ -51,61 +51,42 @@ export function fakeQuantizeSpan(
   }
 }
 
-export class QuantizedKVCache implements KVStore {
-  readonly keys: Float32Array[] = []; // per layer [H, capacity, d], dequantized (or still exact: the residual)
-  readonly values: Float32Array[] = [];
-  readonly d: number;
-  length = 0;
+// Lab 02's contiguous cache, [H, capacity, d] per layer, whose entries are replaced
+// by their b-bit round trip as they arrive.
+export class QuantizedKVCache extends KVCache {
   private keyGroupsDone: number[] = [];
 
   constructor(
-    readonly layers: number,
-    readonly heads: number,
+    layers: number,
+    heads: number,
     width: number,
-    readonly capacity: number,
+    capacity: number,
     readonly opts: KVQuantOptions,
   ) {
+    super(layers, heads, width, capacity);
     checkBits(opts.bits);
-    this.d = headDimOf(width, heads);
     if (!Number.isInteger(opts.groupSize) || opts.groupSize < 1)
       throw new Error(`KV group size must be a positive integer, got ${opts.groupSize}`);
     if (this.d % Math.min(opts.groupSize, this.d) !== 0)
       throw new Error(`KV group size ${opts.groupSize} does not divide the head dimension ${this.d}`);
-    for (let l = 0; l < layers; l++) {
-      this.keys.push(new Float32Array(heads * capacity * this.d));
-      this.values.push(new Float32Array(heads * capacity * this.d));
-      this.keyGroupsDone.push(0);
-    }
+    for (let l = 0; l < layers; l++) this.keyGroupsDone.push(0);
   }
 
-  static for(config: GPTConfig, opts: KVQuantOptions, capacity = config.n_positions): QuantizedKVCache {
+  static forModel(config: GPTConfig, opts: KVQuantOptions, capacity = config.n_positions): QuantizedKVCache {
     return new QuantizedKVCache(config.n_layer, config.n_head, config.n_embd, capacity, opts);
   }
 
-  append(layer: number, qkv: Float32Array, T: number): void {
+  // k, v: [1, T, H·d]. Stores them exactly (lab 02's append), then quantizes what is due.
+  override append(layer: number, k: Float32Array, v: Float32Array, B: number, T: number): void {
+    super.append(layer, k, v, B, T);
     const H = this.heads;
     const d = this.d;
-    const C = H * d;
     const cap = this.capacity;
     const { bits, groupSize: G, keys } = this.opts;
-    if (this.length + T > cap)
-      throw new Error(
-        `QuantizedKVCache: ${this.length} cached + ${T} new positions exceed the capacity ${cap}`,
-      );
     const K = this.keys[layer];
     const V = this.values[layer];
-    for (let t = 0; t < T; t++)
-      for (let h = 0; h < H; h++) {
-        const dst = (h * cap + this.length + t) * d;
-        const row = t * 3 * C;
-        K.set(qkv.subarray(row + C + h * d, row + C + (h + 1) * d), dst);
-        V.set(qkv.subarray(row + 2 * C + h * d, row + 2 * C + (h + 1) * d), dst);
-      }
     const Gc = Math.min(G, d); // channels per group for per-token quantization
     // #region exercise kivi-kv-quant
-    // hint: values, per token: for each new position p and head h, the d values at (h·cap + p)·d are min(G, d)-channel groups, stride 1.
-    // hint: keys, per channel: once tokens g·G … g·G+G−1 all exist, each channel i of head h is one group: start (h·cap + g·G)·d + i, stride d, G values.
-    // hint: keys "token" (the ablation) are quantized like the values.
     for (let p = this.length; p < this.length + T; p++)
       for (let h = 0; h < H; h++)
         for (let c = 0; c < d; c += Gc) {
@@ -120,17 +101,6 @@ export class QuantizedKVCache implements KVStore {
         this.keyGroupsDone[layer] = g + 1;
       }
     // #endregion
-  }
-
-  advance(T: number): void {
-    this.length += T;
-  }
-
-  headKeys(layer: number, h: number, total: number): Float32Array {
-    return this.keys[layer].subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
-  }
-  headValues(layer: number, h: number, total: number): Float32Array {
-    return this.values[layer].subarray(h * this.capacity * this.d, (h * this.capacity + total) * this.d);
   }
 }
 

@@ -8,9 +8,8 @@
 // MatMulNBits takes A of any rank with K last ([batch, seq, K] here) and gives
 // [batch, seq, N]; the bias Add after it stays as the exporter writes it.
 
-import { exportOnnx, type GPT } from "@llm-labs/model";
+import { exportOnnx, mapLinears, type GPT } from "@llm-labs/model";
 import { dequantizeInt4, toMatMulNBits, type Int4Weight } from "./int4.ts";
-import { mapLinears } from "./quantized-model.ts";
 
 // weights: "layer.name" → its INT4 weight (every linear of every block).
 export function exportInt4Onnx(model: GPT, weights: Map<string, Int4Weight>): Uint8Array {

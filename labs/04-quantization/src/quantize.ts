@@ -51,9 +51,6 @@ export interface QParams {
 // One (scale, zero point) for a set of values with the given min and max.
 export function affineParams(min: number, max: number, t: IntType): QParams {
   // #region exercise quantize-affine
-  // hint: widen the range to include 0: lo = min(min, 0), hi = max(max, 0).
-  // hint: every step in float32, as ORT: s = fround(fround(hi − lo) / (qmax − qmin)); if s is 0 use 1.
-  // hint: z = clamp(roundHalfEven(fround(qmin − fround(lo / s))), qmin, qmax).
   const lo = Math.min(min, 0);
   const hi = Math.max(max, 0);
   let scale = Math.fround(Math.fround(hi - lo) / (t.qmax - t.qmin));
@@ -75,7 +72,6 @@ export function symmetricParams(absMax: number, t: IntType): QParams {
 // q = clamp(round(r / s) + z): the division in float32, as ORT does it.
 export function quantizeValue(r: number, p: QParams, t: IntType): number {
   // #region exercise quantize-affine
-  // hint: q = roundHalfEven(fround(r / s)) + z, then clamp to [qmin, qmax] (saturation).
   const q = roundHalfEven(Math.fround(r / p.scale)) + p.zeroPoint;
   return Math.min(t.qmax, Math.max(t.qmin, q));
   // #endregion

@@ -11,8 +11,6 @@
 
 export function roundHalfEven(x: number): number {
   // #region exercise round-half-even
-  // hint: r = Math.round(x) is right except at exact ties, where x - Math.floor(x) === 0.5.
-  // hint: at a tie pick whichever of floor(x), floor(x)+1 is even.
   const f = Math.floor(x);
   const frac = x - f;
   if (frac < 0.5) return f;

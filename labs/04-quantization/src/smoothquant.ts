@@ -34,8 +34,6 @@ export function smoothScales(
 ): Float32Array {
   const s = new Float32Array(K);
   // #region exercise smoothquant-scale
-  // hint: wmax_j = max over n of |W[j, n]| (row j of W[K, N]).
-  // hint: s_j = max|X_j|^α / wmax_j^(1−α); floor both maxima at 1e-5 so s is finite and positive.
   for (let j = 0; j < K; j++) {
     let wmax = 0;
     for (let n = 0; n < N; n++) wmax = Math.max(wmax, Math.abs(w[j * N + n]));

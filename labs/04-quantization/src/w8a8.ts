@@ -13,9 +13,9 @@
 //
 // so one huge activation no longer stretches the per-token scale of its whole row.
 
-import { matmulInto } from "@llm-labs/tensor";
+import { matmulAccumulate } from "@llm-labs/tensor";
 import { INT8, quantizeValue, symmetricParams } from "./quantize.ts";
-import type { LinearFn } from "./linear-forward.ts";
+import type { LinearHook } from "@llm-labs/model";
 
 // Columns j of x[T, K] with max_t |x[t, j]| > threshold.
 export function outlierColumns(x: ArrayLike<number>, T: number, K: number, threshold: number): number[] {
@@ -73,14 +73,17 @@ export function w8a8Matmul(
     for (const j of O) wMixed.set(w.subarray(j * N, (j + 1) * N), j * N);
   }
   const y = new Float32Array(T * N);
-  matmulInto(y, xq, wMixed, T, K, N);
+  matmulAccumulate(y, xq, wMixed, T, K, N);
   return y;
 }
 
-// A LinearFn for forwardWith / perplexityWith. Weights are rounded once per layer.
-export function w8a8Linear(threshold = Infinity): LinearFn {
+// A LinearHook for forwardWithLinears / perplexityWith. Weights are rounded once per layer.
+export function w8a8Linear(threshold = Infinity): LinearHook {
   const cache = new Map<string, { w: Float32Array; wq: Float32Array }>();
-  return (key, x, T, K, N, w, b) => {
+  return (layer, name, x, T, K, N, W) => {
+    const key = `${layer}.${name}`;
+    const w = W.weight as Float32Array;
+    const b = W.bias;
     let c = cache.get(key);
     if (!c || c.w !== w) cache.set(key, (c = { w, wq: fakeQuantColumns(w, K, N) }));
     const y = w8a8Matmul(x, T, K, N, w, c.wq, threshold);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { heldoutLoss } from "@llm-labs/model";
+import { heldoutLoss, mapLinears } from "@llm-labs/model";
 import {
   dequantizeInt4,
   int4Bytes,
@@ -9,7 +9,6 @@ import {
   unpackNibbles,
 } from "../src/int4.ts";
 import { ortMatMulNBits } from "../src/ort-reference.ts";
-import { mapLinears } from "../src/quantized-model.ts";
 import { heldoutTokens } from "@llm-labs/model";
 import { maxAbsDiff, randomArray, targetModel } from "./util.ts";
 

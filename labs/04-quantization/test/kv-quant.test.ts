@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KVCache, forwardWithCache } from "@llm-labs/lab-attention-kv-cache";
+import { KVCache, columns, forwardWithCache } from "@llm-labs/lab-attention-kv-cache";
 import { QuantizedKVCache, fakeQuantizeSpan, kvQuantBytesPerElement } from "../src/kv-quant.ts";
 import { maxAbsDiff, randomArray, targetModel } from "./util.ts";
 
@@ -12,6 +12,13 @@ function qkvRows(T: number, seed: number, loudKeyChannel = -1): Float32Array {
   if (loudKeyChannel >= 0) for (let t = 0; t < T; t++) r[t * 3 * C + C + loudKeyChannel] = 20 + t * 0.01; // a key channel near 20 in every token
   return r;
 }
+// The key and value columns of qkv rows, as the forward pass hands them to a cache: [T, C] each.
+const kv = (qkv: Float32Array, T: number): [Float32Array, Float32Array, number, number] => [
+  columns(qkv, T, 3 * C, C, C),
+  columns(qkv, T, 3 * C, 2 * C, C),
+  1,
+  T,
+];
 const keyError = (c: QuantizedKVCache, qkv: Float32Array, T: number) => {
   let se = 0;
   for (let t = 0; t < T; t++)
@@ -33,7 +40,7 @@ describe("exercise: kivi-kv-quant", () => {
     const G = 4;
     const c = new QuantizedKVCache(1, H, C, 16, { bits: 2, groupSize: G, keys: "channel" });
     const qkv = qkvRows(6, 1);
-    c.append(0, qkv.subarray(0, 3 * 3 * C), 3); // 3 tokens: no key group complete
+    c.append(0, ...kv(qkv.subarray(0, 3 * 3 * C), 3)); // 3 tokens: no key group complete
     c.advance(3);
     for (let t = 0; t < 3; t++)
       for (let i = 0; i < d; i++) expect(c.keys[0][t * d + i]).toBe(qkv[t * 3 * C + C + i]);
@@ -46,7 +53,7 @@ describe("exercise: kivi-kv-quant", () => {
       expect(v).not.toEqual(raw);
       for (let i = 0; i < d; i++) expect(Math.abs(v[i] - raw[i])).toBeLessThanOrEqual(step * (1 + 1e-6));
     }
-    c.append(0, qkv.subarray(3 * 3 * C), 3); // tokens 3, 4, 5: the group 0 … 3 completes
+    c.append(0, ...kv(qkv.subarray(3 * 3 * C), 3)); // tokens 3, 4, 5: the group 0 … 3 completes
     c.advance(3);
     expect(c.keys[0][0]).not.toBe(qkv[C]); // token 0 is now rounded
     for (let t = 4; t < 6; t++)
@@ -57,7 +64,7 @@ describe("exercise: kivi-kv-quant", () => {
     const qkv = qkvRows(T, 2, 1);
     const run = (keys: "channel" | "token") => {
       const c = new QuantizedKVCache(1, H, C, T, { bits: 4, groupSize: 4, keys });
-      c.append(0, qkv, T);
+      c.append(0, ...kv(qkv, T));
       return keyError(c, qkv, T);
     };
     expect(run("channel")).toBeLessThan(run("token") / 10);
@@ -65,15 +72,19 @@ describe("exercise: kivi-kv-quant", () => {
   it("an INT8 cache gives nearly the float cache's logits on the target, INT2 drifts further", () => {
     const model = targetModel();
     const ids = [5, 17, 300, 2, 9, 44, 101, 7, 8, 12, 600, 33];
-    const decode = (make: () => import("@llm-labs/lab-attention-kv-cache").KVStore) => {
+    const decode = (make: () => KVCache) => {
       const cache = make();
       const out: Float32Array[] = [];
       for (const id of ids) out.push(forwardWithCache(model, [id], cache));
       return out.at(-1)!;
     };
     const fp = decode(() => KVCache.for(model.config));
-    const q8 = decode(() => QuantizedKVCache.for(model.config, { bits: 8, groupSize: 4, keys: "channel" }));
-    const q2 = decode(() => QuantizedKVCache.for(model.config, { bits: 2, groupSize: 4, keys: "channel" }));
+    const q8 = decode(() =>
+      QuantizedKVCache.forModel(model.config, { bits: 8, groupSize: 4, keys: "channel" }),
+    );
+    const q2 = decode(() =>
+      QuantizedKVCache.forModel(model.config, { bits: 2, groupSize: 4, keys: "channel" }),
+    );
     expect(maxAbsDiff(q8, fp)).toBeLessThan(0.05);
     expect(maxAbsDiff(q2, fp)).toBeGreaterThan(maxAbsDiff(q8, fp));
   });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { OrtGPT, forward } from "@llm-labs/model";
+import { LINEAR_NAMES, OrtGPT, forward, linearShape } from "@llm-labs/model";
 import { dequantizedModel, exportInt4Onnx } from "../src/ort-int4-model.ts";
 import { quantizeRtn, type Int4Weight } from "../src/int4.ts";
-import { LINEARS, linearShape } from "../src/quantized-model.ts";
 import { maxAbsDiff, targetModel } from "./util.ts";
 
 describe("the whole INT4 specimen in ONNX Runtime (MatMulNBits in every linear layer)", () => {
@@ -10,7 +9,7 @@ describe("the whole INT4 specimen in ONNX Runtime (MatMulNBits in every linear l
     const model = targetModel();
     const weights = new Map<string, Int4Weight>();
     model.params.h.forEach((b, i) => {
-      for (const name of LINEARS) {
+      for (const name of LINEAR_NAMES) {
         const [K, N] = linearShape(model, name);
         weights.set(`${i}.${name}`, quantizeRtn(b[name].weight, K, N, 32));
       }

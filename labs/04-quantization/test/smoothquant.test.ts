@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { forward } from "@llm-labs/model";
+import { forward, forwardWithLinears } from "@llm-labs/model";
 import { channelAbsMax, smoothModel, smoothScales } from "../src/smoothquant.ts";
 import { fakeQuantColumns, outlierColumns, w8a8Matmul } from "../src/w8a8.ts";
 import { int8Linear, quantizeColumns } from "../src/int8-linear.ts";
-import { floatLinear, forwardWith } from "../src/linear-forward.ts";
+import { floatLinear } from "../src/linear-forward.ts";
 import { scaleRows } from "../src/awq.ts";
 import { maxAbsDiff, randomArray, targetModel } from "./util.ts";
 
@@ -97,11 +97,11 @@ describe("W8A8 and LLM.int8()", () => {
     const decomposed = relErr(w8a8Matmul(x, T, K, N, w, fakeQuantColumns(w, K, N), 6), ref);
     expect(decomposed).toBeLessThan(plain / 5);
   });
-  it("forwardWith(floatLinear) is the specimen's forward pass", () => {
+  it("forwardWithLinears with floatLinear is the specimen's forward pass", () => {
     const model = targetModel();
     const ids = [10, 20, 30, 40, 50];
-    expect(maxAbsDiff(forwardWith(model, ids, floatLinear), forward(model, ids, 1, 5).logits)).toBeLessThan(
-      1e-5,
-    );
+    expect(
+      maxAbsDiff(forwardWithLinears(model, ids, 1, 5, floatLinear), forward(model, ids, 1, 5).logits),
+    ).toBeLessThan(1e-5);
   });
 });

@@ -11,13 +11,12 @@
 // that a busy neighbour on a shared machine slows both alike.
 
 import { GraphBuilder, f32, loadModel } from "@llm-labs/onnx";
-import { Rng, matmulInto } from "@llm-labs/tensor";
+import { Rng, matmulAccumulate } from "@llm-labs/tensor";
 import { median, ratioLine, table, timeItAsync } from "@llm-labs/kit";
-import { checkpointDir, linearForward, loadCheckpoint } from "@llm-labs/model";
+import { checkpointDir, forwardWithLinears, linearForward, loadCheckpoint } from "@llm-labs/model";
 import { loraForward, type LoraWeights } from "../src/lora.ts";
 import { merge } from "../src/merge.ts";
 import { createAdapter, mergeAdapter } from "../src/adapter.ts";
-import { forwardWith } from "../src/forward.ts";
 import { dequantizeNf4Linear, quantizeNf4Linear } from "../src/nf4.ts";
 import { packBnb4 } from "../src/bnb4.ts";
 import { loadMatMulBnb4 } from "../src/ort-reference.ts";
@@ -82,23 +81,20 @@ adapter.flat.forEach((_, i) => (adapter.flat[i] = Math.sin(i) * 0.01));
 const merged = mergeAdapter(model, adapter);
 const ids = Array.from({ length: 128 }, (_, i) => (i * 7) % 1000);
 const lookup = new Map(adapter.entries.map((e) => [`${e.layer}.${e.target}`, e.lora]));
-// both through forwardWith (bit for bit the specimen's forward with a plain linear), so only the linears differ
+// both through forwardWithLinears (bit for bit the specimen's forward with a plain linear), so only the linears differ
 const [modelMerged, modelUnmerged] = timePair(
   () =>
-    forwardWith(merged, ids, 1, 128, (l, t, Yl, X, Nl, IN, OUT) =>
-      linearForward(Yl, X, merged.params.h[l][t].weight, merged.params.h[l][t].bias, Nl, IN, OUT),
-    ),
+    forwardWithLinears(merged, ids, 1, 128, (_l, _t, X, Nl, IN, OUT, w) => {
+      const Yl = new Float32Array(Nl * OUT);
+      linearForward(Yl, X, w.weight, w.bias, Nl, IN, OUT);
+      return Yl;
+    }),
   () =>
-    forwardWith(model, ids, 1, 128, (l, t, Yl, X, Nl) =>
-      loraForward(
-        Yl,
-        X,
-        model.params.h[l][t].weight,
-        model.params.h[l][t].bias,
-        lookup.get(`${l}.${t}`)!,
-        Nl,
-      ),
-    ),
+    forwardWithLinears(model, ids, 1, 128, (l, t, X, Nl, _IN, OUT, w) => {
+      const Yl = new Float32Array(Nl * OUT);
+      loraForward(Yl, X, w.weight, w.bias, lookup.get(`${l}.${t}`)!, Nl);
+      return Yl;
+    }),
   11,
   2,
 );
@@ -106,8 +102,8 @@ const [modelMerged, modelUnmerged] = timePair(
 const q = quantizeNf4Linear(W0, K, N, 64);
 const packed = packBnb4(q.codes);
 const [tsFp32, tsNf4] = timePair(
-  () => matmulInto(new Float32Array(M * N), x, W0, M, K, N),
-  () => matmulInto(new Float32Array(M * N), x, dequantizeNf4Linear(q, K, N), M, K, N),
+  () => matmulAccumulate(new Float32Array(M * N), x, W0, M, K, N),
+  () => matmulAccumulate(new Float32Array(M * N), x, dequantizeNf4Linear(q, K, N), M, K, N),
   31,
   5,
 );

@@ -13,14 +13,22 @@
 
 import { UserError } from "@llm-labs/kit";
 import { Rng, type Floats } from "@llm-labs/tensor";
-import { readSafetensors, viewParams, writeSafetensors, asFloat32, type GPT } from "@llm-labs/model";
-import { LINEARS, linearShape } from "@llm-labs/lab-quantization";
+import {
+  readSafetensors,
+  viewParams,
+  writeSafetensors,
+  asFloat32,
+  LINEAR_NAMES,
+  linearShape,
+  type GPT,
+  type LinearName,
+} from "@llm-labs/model";
 import { z } from "zod";
 import { checkLora, checkRankAlpha, loraParamCount, type LoraWeights } from "./lora.ts";
 import { addLoraDelta } from "./merge.ts";
 
-export type Target = (typeof LINEARS)[number];
-export const TARGETS: readonly Target[] = LINEARS;
+export type Target = LinearName;
+export const TARGETS: readonly Target[] = LINEAR_NAMES;
 export const FILE_NAMES: Record<Target, string> = {
   c_attn: "attn.c_attn",
   attn_c_proj: "attn.c_proj",

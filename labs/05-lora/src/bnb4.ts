@@ -16,8 +16,6 @@ import { UserError } from "@llm-labs/kit";
 export function packBnb4(codes: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(Math.ceil(codes.length / 2));
   // #region exercise pack-bnb4
-  // hint: byte i = (codes[2i] << 4) | codes[2i + 1]; an odd last code leaves the low nibble 0.
-  // hint: refuse anything that is not an integer 0 … 15, naming where it was.
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i];
     if (!Number.isInteger(c) || c < 0 || c > 15)

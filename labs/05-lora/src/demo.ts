@@ -14,8 +14,11 @@ import {
   checkpointDir,
   countParams,
   forward,
+  forwardWithLinears,
   heldoutLoss,
   heldoutTokens,
+  LINEAR_NAMES,
+  linearShape,
   loadCheckpoint,
   type GPT,
 } from "@llm-labs/model";
@@ -30,7 +33,6 @@ import {
   table,
   writeSvg,
 } from "@llm-labs/kit";
-import { LINEARS, linearShape } from "@llm-labs/lab-quantization";
 import {
   adapterToSafetensors,
   createAdapter,
@@ -39,7 +41,6 @@ import {
   copyModel,
   type Adapter,
 } from "./adapter.ts";
-import { forwardWith } from "./forward.ts";
 import { loraForward } from "./lora.ts";
 import { loraPeft, trainPeft, type PeftTrainConfig } from "./train.ts";
 import { ia3Peft } from "./ia3.ts";
@@ -107,7 +108,7 @@ runScript(async () => {
   // ---------------------------------------------------------------- 1. the layer
   heading("1. The LoRA layer on the target: h = W₀x + (α/r)·B·A·x");
   {
-    const rows = LINEARS.map((t) => {
+    const rows = LINEAR_NAMES.map((t) => {
       const [IN, OUT] = linearShape(base, t);
       return [
         t,
@@ -254,9 +255,10 @@ runScript(async () => {
     const ids = taskEval.slice(0, W);
     const merged = forward(adapted, ids, 1, W).logits;
     const lookup = new Map(main.a.entries.map((e) => [`${e.layer}.${e.target}`, e.lora]));
-    const unmerged = forwardWith(base, ids, 1, W, (l, t, Y, X, N) => {
-      const w = base.params.h[l][t];
+    const unmerged = forwardWithLinears(base, ids, 1, W, (l, t, X, N, _IN, OUT, w) => {
+      const Y = new Float32Array(N * OUT);
       loraForward(Y, X, w.weight, w.bias, lookup.get(`${l}.${t}`)!, N);
+      return Y;
     });
     const back = copyModel(adapted);
     unmergeAdapter(back, main.a);
@@ -267,7 +269,7 @@ runScript(async () => {
       `max |W₀ − unmerge(merge(W₀))| = ${maxAbsDiff(back.params.flat, base.params.flat).toExponential(2)} (goal ≤ 1e-6)`,
     );
     const flops =
-      LINEARS.reduce((n, t) => {
+      LINEAR_NAMES.reduce((n, t) => {
         const [IN, OUT] = linearShape(base, t);
         return n + IN * OUT;
       }, 0) * base.config.n_layer;

@@ -13,8 +13,16 @@
 //   μ = mean(c)        m_b = max_{i ∈ b} |c_i − μ|
 //   q_i = round(127 · (c_i − μ) / m_b) ∈ [−127, 127]        ĉ_i = μ + q_i · m_b / 127
 
-import { roundHalfEven } from "@llm-labs/lab-quantization";
 import { UserError } from "@llm-labs/kit";
+
+// Round half to even, as lab 04 teaches (IEEE 754's default, ONNX QuantizeLinear's
+// rule): a tie goes to the even neighbour, so the rounding errors average to zero.
+// Math.round sends every tie up (2.5 → 3, −2.5 → −2); step back where that landed on an odd number.
+// (Lab 05 keeps its own, so its tests do not depend on a learner's lab 04.)
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 export interface DoubleQuant {
   blockSize: number;
@@ -32,8 +40,6 @@ export function doubleQuantize(absmax: Float32Array, blockSize = 256): DoubleQua
   const scales = new Float32Array(nb);
   let mean = 0;
   // #region exercise double-quant
-  // hint: μ = mean of every absmax (Math.fround it: it is stored as a float32).
-  // hint: per block of blockSize: m = max |c − μ|, scale = m/127, q = roundHalfEven((c − μ)/scale); m = 0 means every q is 0.
   let sum = 0;
   for (let i = 0; i < n; i++) sum += absmax[i];
   mean = Math.fround(sum / n);

@@ -20,7 +20,12 @@
 // layers. The tests check that the two forms agree, and both against finite
 // differences of the whole model's loss.
 
-import { matmulInto, matmulTransAInto, matmulTransBInto, type Floats } from "@llm-labs/tensor";
+import {
+  matmulAccumulate,
+  matmulTransAAccumulate,
+  matmulTransBAccumulate,
+  type Floats,
+} from "@llm-labs/tensor";
 import { loraScale, type LoraWeights } from "./lora.ts";
 
 // dA += s·(G·B)ᵀ, dB += s·(A·G)ᵀ, with G = ∂L/∂W_eff [IN, OUT]. Adds, like the model's backward.
@@ -28,14 +33,12 @@ export function loraGradsFromWeightGrad(G: Floats, lora: LoraWeights, dA: Floats
   const { IN, OUT, r, A, B } = lora;
   if (G.length !== IN * OUT) throw new Error(`loraGrads: G must be [${IN}, ${OUT}], got ${G.length} values`);
   // #region exercise lora-grads
-  // hint: GB = G·B is [IN, r] (matmulInto(GB, G, B, IN, OUT, r)); then dA[j, i] += s·GB[i, j], a transpose.
-  // hint: AG = A·G is [r, OUT] (matmulInto(AG, A, G, r, IN, OUT)); then dB[o, j] += s·AG[j, o].
   const s = loraScale(lora);
   const F = (n: number) => (G instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
   const GB = F(IN * r);
   const AG = F(r * OUT);
-  matmulInto(GB, G, B, IN, OUT, r);
-  matmulInto(AG, A, G, r, IN, OUT);
+  matmulAccumulate(GB, G, B, IN, OUT, r);
+  matmulAccumulate(AG, A, G, r, IN, OUT);
   for (let i = 0; i < IN; i++) for (let j = 0; j < r; j++) dA[j * IN + i] += s * GB[i * r + j];
   for (let j = 0; j < r; j++) for (let o = 0; o < OUT; o++) dB[o * r + j] += s * AG[j * OUT + o];
   // #endregion
@@ -57,14 +60,14 @@ export function loraLinearBackward(
   const F = (n: number) => (X instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
   const u = F(N * r);
   const g = F(N * r);
-  matmulTransBInto(u, X, A, N, IN, r); // u = X·Aᵀ
-  matmulInto(g, dY, B, N, OUT, r); // g = dY·B
+  matmulTransBAccumulate(u, X, A, N, IN, r); // u = X·Aᵀ
+  matmulAccumulate(g, dY, B, N, OUT, r); // g = dY·B
   for (let i = 0; i < N * r; i++) {
     u[i] *= s;
     g[i] *= s;
   }
-  matmulTransAInto(dB, dY, u, OUT, N, r); // dB += dYᵀ·(s·u)
-  matmulTransAInto(dA, g, X, r, N, IN); // dA += (s·g)ᵀ·X
-  matmulTransBInto(dX, dY, W0, N, OUT, IN); // dX += dY·W₀ᵀ
-  matmulInto(dX, g, A, N, r, IN); // dX += (s·g)·A
+  matmulTransAAccumulate(dB, dY, u, OUT, N, r); // dB += dYᵀ·(s·u)
+  matmulTransAAccumulate(dA, g, X, r, N, IN); // dA += (s·g)ᵀ·X
+  matmulTransBAccumulate(dX, dY, W0, N, OUT, IN); // dX += dY·W₀ᵀ
+  matmulAccumulate(dX, g, A, N, r, IN); // dX += (s·g)·A
 }

@@ -27,7 +27,6 @@ export {
 } from "./adapter.ts";
 export { trainPeft, loraPeft, type Peft, type PeftTrainConfig } from "./train.ts";
 export { ia3Peft } from "./ia3.ts";
-export { forwardWith, type LinearFn } from "./forward.ts";
 export { multiLoraLinear, multiLoraLogits } from "./multi-lora.ts";
 export {
   NF4,

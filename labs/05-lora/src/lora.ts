@@ -17,7 +17,7 @@
 // N·r·(IN + OUT) multiply-adds next to the base's N·IN·OUT.
 
 import { UserError } from "@llm-labs/kit";
-import { Rng, matmulTransBInto, type Floats } from "@llm-labs/tensor";
+import { Rng, matmulTransBAccumulate, type Floats } from "@llm-labs/tensor";
 import { linearForward } from "@llm-labs/model";
 
 export interface LoraWeights {
@@ -76,15 +76,12 @@ export function loraForward(Y: Floats, X: Floats, W0: Floats, b: Floats, lora: L
   const { IN, OUT, r, A, B } = lora;
   checkLora(lora, W0.length / OUT, b.length);
   // #region exercise lora-forward
-  // hint: start with the frozen path: Y = X·W₀ + b (linearForward does exactly that).
-  // hint: then u = X·Aᵀ, an [N, r] array (matmulTransBInto with A as the [r, IN] "B" operand), times s = α/r.
-  // hint: finally Y += u·Bᵀ: matmulTransBInto again, B being [OUT, r].
   linearForward(Y, X, W0, b, N, IN, OUT);
   const u = X instanceof Float64Array ? new Float64Array(N * r) : new Float32Array(N * r);
-  matmulTransBInto(u, X, A, N, IN, r);
+  matmulTransBAccumulate(u, X, A, N, IN, r);
   const s = loraScale(lora);
   for (let i = 0; i < u.length; i++) u[i] *= s;
-  matmulTransBInto(Y, u, B, N, r, OUT);
+  matmulTransBAccumulate(Y, u, B, N, r, OUT);
   // #endregion
 }
 

@@ -9,7 +9,7 @@
 //
 //   W[i, o] += s · Σ_j A[j, i] · B[o, j]        i < IN, o < OUT, j < r
 
-import { matmulTransAInto, type Floats } from "@llm-labs/tensor";
+import { matmulTransAAccumulate, type Floats } from "@llm-labs/tensor";
 import { checkLora, loraScale, type LoraWeights } from "./lora.ts";
 
 // W += sign · s·AᵀBᵀ, in place: one [IN, r]·[r, OUT] matmul into W.
@@ -17,12 +17,10 @@ export function addLoraDelta(W: Floats, lora: LoraWeights, sign: 1 | -1): void {
   const { IN, OUT, r, A, B } = lora;
   checkLora(lora, IN, W.length / IN);
   // #region exercise merge
-  // hint: build Bt = sign·s·Bᵀ, an [r, OUT] array: Bt[j, o] = sign·s·B[o, j] (B is [OUT, r], so B[o, j] is B[o·r + j]).
-  // hint: then W[i, o] += Σ_j A[j, i]·Bt[j, o]: that is W += Aᵀ·Bt, matmulTransAInto(W, A, Bt, IN, r, OUT).
   const s = sign * loraScale(lora);
   const Bt = W instanceof Float64Array ? new Float64Array(r * OUT) : new Float32Array(r * OUT);
   for (let o = 0; o < OUT; o++) for (let j = 0; j < r; j++) Bt[j * OUT + o] = s * B[o * r + j];
-  matmulTransAInto(W, A, Bt, IN, r, OUT);
+  matmulTransAAccumulate(W, A, Bt, IN, r, OUT);
   // #endregion
 }
 

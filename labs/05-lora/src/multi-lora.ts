@@ -9,11 +9,10 @@
 // The shared part is where the FLOPs are; the per-adapter part is r·(IN + OUT)
 // per row. A request with adapter −1 gets the base model.
 
-import { linearForward, type GPT } from "@llm-labs/model";
+import { forwardWithLinears, linearForward, type GPT } from "@llm-labs/model";
 import { UserError } from "@llm-labs/kit";
-import { matmulTransBInto } from "@llm-labs/tensor";
+import { matmulTransBAccumulate } from "@llm-labs/tensor";
 import type { Adapter } from "./adapter.ts";
-import { forwardWith } from "./forward.ts";
 import { loraScale, type LoraWeights } from "./lora.ts";
 
 // One linear for the whole batch: rowAdapter[n] picks the adapter of row n (−1: none).
@@ -30,8 +29,6 @@ export function multiLoraLinear(
 ): void {
   linearForward(Y, X, W0, b, N, IN, OUT);
   // #region exercise multi-lora
-  // hint: for each adapter a, gather the rows n with rowAdapter[n] === a into a small [n_a, IN] matrix.
-  // hint: u = s·(rows·Aᵀ) is [n_a, r]; then add (u·Bᵀ)[k] into row k's place in Y. Skip adapters with no rows.
   loras.forEach((lora, a) => {
     if (!lora) return;
     const rows: number[] = [];
@@ -41,10 +38,10 @@ export function multiLoraLinear(
     rows.forEach((n, k) => Xa.set(X.subarray(n * IN, (n + 1) * IN), k * IN));
     const u = new Float32Array(rows.length * lora.r);
     const d = new Float32Array(rows.length * OUT);
-    matmulTransBInto(u, Xa, lora.A, rows.length, IN, lora.r);
+    matmulTransBAccumulate(u, Xa, lora.A, rows.length, IN, lora.r);
     const s = loraScale(lora);
     for (let i = 0; i < u.length; i++) u[i] *= s;
-    matmulTransBInto(d, u, lora.B, rows.length, lora.r, OUT);
+    matmulTransBAccumulate(d, u, lora.B, rows.length, lora.r, OUT);
     rows.forEach((n, k) => {
       for (let o = 0; o < OUT; o++) Y[n * OUT + o] += d[k * OUT + o];
     });
@@ -76,8 +73,8 @@ export function multiLoraLogits(
   // per (layer, target): the LoraWeights of each adapter, or undefined where it does not adapt that linear
   const lookup = (l: number, t: string) =>
     adapters.map((a) => a.entries.find((e) => e.layer === l && e.target === t)?.lora);
-  return forwardWith(base, batch.flat(), B, T, (l, t, Y, X, N, IN, OUT) => {
-    const w = base.params.h[l][t];
+  return forwardWithLinears(base, batch.flat(), B, T, (l, t, X, N, IN, OUT, w) => {
+    const Y = new Float32Array(N * OUT);
     multiLoraLinear(
       Y,
       X,
@@ -89,5 +86,6 @@ export function multiLoraLogits(
       IN,
       OUT,
     );
+    return Y;
   });
 }

@@ -54,8 +54,6 @@ export function quantizeNf4(x: ArrayLike<number>, blockSize = 64): Nf4Tensor {
   const codes = new Uint8Array(n);
   const absmax = new Float32Array(nb);
   // #region exercise nf4-quantize
-  // hint: for each block b (values b·blockSize … min(n, (b+1)·blockSize) − 1): absmax[b] = the largest |x|.
-  // hint: code = nearestNf4(x / absmax); guard absmax = 0 (every value is 0: code 7).
   for (let b = 0; b < nb; b++) {
     const lo = b * blockSize;
     const hi = Math.min(n, lo + blockSize);

@@ -6,8 +6,7 @@
 // bitsandbytes quantizes only linear layers. The adapter is then trained on top
 // of this frozen, quantized base (train.ts), exactly as on the float32 one.
 
-import type { GPT } from "@llm-labs/model";
-import { mapLinears } from "@llm-labs/lab-quantization";
+import { mapLinears, type GPT } from "@llm-labs/model";
 import { dequantizeNf4Linear, quantizeNf4Linear } from "./nf4.ts";
 import { doubleDequantize, doubleQuantize, nf4Bytes } from "./double-quant.ts";
 

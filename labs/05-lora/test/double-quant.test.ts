@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { GPT } from "@llm-labs/model";
-import { doubleDequantize, doubleQuantize, nf4Bytes, scaleBitsPerWeight } from "../src/double-quant.ts";
+import {
+  doubleDequantize,
+  doubleQuantize,
+  nf4Bytes,
+  roundHalfEven,
+  scaleBitsPerWeight,
+} from "../src/double-quant.ts";
 import { dequantizeNf4Linear, quantizeNf4Linear } from "../src/nf4.ts";
 import { packBnb4 } from "../src/bnb4.ts";
 import { ortMatMulBnb4 } from "../src/ort-reference.ts";
@@ -66,5 +72,16 @@ describe("the bytes double quantization saves (QLoRA §3)", () => {
   it("bytes of 16,384 weights: 8,192 of codes + 256 absmax as 1,024 fp32 bytes, or 256 int8 + one fp32 scale + the fp32 mean", () => {
     expect(nf4Bytes(16384, 64, false)).toBe(8192 + 1024);
     expect(nf4Bytes(16384, 64, true)).toBe(8192 + 256 + 4 + 4);
+  });
+});
+
+describe("lab 05's own round half to even (double quantization's rounding)", () => {
+  it("ties go to the even neighbour, everything else to the nearest integer", () => {
+    expect([0.5, 1.5, 2.5, 3.5, -0.5, -1.5, -2.5, -3.5].map(roundHalfEven)).toEqual([
+      0, 2, 2, 4, -0, -2, -2, -4,
+    ]);
+    expect([0.49, 0.51, 2.4999, 2.5001, -2.4999, -2.5001, 126.7, -127.2].map(roundHalfEven)).toEqual([
+      0, 1, 2, 3, -2, -3, 127, -127,
+    ]);
   });
 });

@@ -26,8 +26,10 @@ describe("parameter counts", () => {
     expect(llamaFfn(8192)).toBe(22016);
   });
   it("LLaMA-7B has 6,738,415,616 parameters (the count Hugging Face reports for llama-7b)", () => {
-    // 32 layers × (4·4096² + 3·4096·11008 + 2·4096) + 2·32000·4096 + 4096
-    expect(32 * (4 * 4096 ** 2 + 3 * 4096 * 11008 + 2 * 4096) + 2 * 32000 * 4096 + 4096).toBe(6_738_415_616);
+    // 32 layers × (4·4096² attention + 3·4096·11008 SwiGLU) = 6,476,005,376 linear weights;
+    // 32 × 2·4096 RMSNorms + 2·32000·4096 embeddings and head + 4096 final norm = 262,410,240 others
+    expect(linearParams(LLAMA_7B)).toBe(6_476_005_376);
+    expect(LLAMA_7B.other).toBe(262_410_240);
     expect(totalParams(LLAMA_7B)).toBe(6_738_415_616);
   });
   it("LLaMA-65B: 80 layers × (4·8192² + 3·8192·22016 + 2·8192) + 2·32000·8192 + 8192", () => {
@@ -38,7 +40,16 @@ describe("parameter counts", () => {
   });
   it("LoRA r on a d×d matrix adds r·2d: GPT-3 175B with r = 4 on W_q, W_v: 96·2·4·(12288 + 12288) = 18,874,368 (LoRA §4.2: a ~35 MB checkpoint)", () => {
     expect(loraParams(GPT3_175B, 4, ["q", "v"])).toBe(18_874_368);
-    expect((18_874_368 * 2) / 2 ** 20).toBeCloseTo(36, 0); // fp16 bytes, in MiB
+    // the checkpoint holds only the adapter in fp16: loraMemory's trainable part at 2 bytes, no grads or Adam
+    // 18,874,368 · 2 bytes = 37,748,736 bytes = 36 MiB (the paper's "35MB")
+    const ckpt = loraMemory(GPT3_175B, 4, ["q", "v"], 16, {
+      name: "fp16 checkpoint",
+      weight: 2,
+      grad: 0,
+      optimizer: 0,
+    });
+    expect(ckpt.trainableBytes).toBe(37_748_736);
+    expect(ckpt.trainableBytes / 2 ** 20).toBe(36);
     expect(totalParams(GPT3_175B) / 1e9).toBeCloseTo(175, -1);
   });
   it("unknown target names are an error, not a silent zero", () => {

@@ -8,7 +8,7 @@
 // kernel, without the skipping: the fair baseline for what skipping buys.
 
 import { checkpointDir, loadCheckpoint } from "@llm-labs/model";
-import { matmulInto, Rng } from "@llm-labs/tensor";
+import { matmulAccumulate, Rng } from "@llm-labs/tensor";
 import { median, ratioLine, table } from "@llm-labs/kit";
 import { applyMask } from "../src/mask.ts";
 import { magnitudeMask } from "../src/magnitude.ts";
@@ -43,7 +43,12 @@ const dense = new Float32Array(M * N);
 const csr = [0.5, 0.9, 0.99].map((p) => [p, toCsr(applyMask(w, magnitudeMask(w, p)), K, N)] as const);
 const packed = pack24(applyMask(w, nmMask(Float64Array.from(w, Math.abs), K, N)), K, N);
 const kernels: [string, string, () => unknown, number][] = [
-  ["dense fp32 (matmulInto, register-blocked)", "dense", () => matmulInto(dense, x, w, M, K, N), 4 * K * N],
+  [
+    "dense fp32 (matmulAccumulate, register-blocked)",
+    "dense",
+    () => matmulAccumulate(dense, x, w, M, K, N),
+    4 * K * N,
+  ],
   ["dense fp32, simple i-k-j loop", "simple-loop", () => simpleLoop(x, w), 4 * K * N],
   ...csr.map(([p, a]): [string, string, () => unknown, number] => [
     `CSR at ${p * 100}%`,

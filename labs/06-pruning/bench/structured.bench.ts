@@ -9,8 +9,14 @@
 // The variants are timed in interleaved rounds (one call each per round, median
 // over rounds), so a burst of load from another process hits them all alike.
 
-import { checkpointDir, forward, loadCheckpoint, trainTokens, heldoutTokens } from "@llm-labs/model";
-import { calibrationInputs } from "@llm-labs/lab-quantization";
+import {
+  calibrationInputs,
+  checkpointDir,
+  forward,
+  loadCheckpoint,
+  trainTokens,
+  heldoutTokens,
+} from "@llm-labs/model";
 import { median, ratioLine, table } from "@llm-labs/kit";
 import { pruneStructured, slimForward, slimParamCount, toSlim } from "../src/structured.ts";
 

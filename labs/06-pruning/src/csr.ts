@@ -61,8 +61,6 @@ export function csrMatmul(x: ArrayLike<number>, M: number, a: Csr): Float32Array
   if (x.length !== M * K) throw new Error(`csrMatmul: X must be [${M}, ${K}], got ${x.length} values`);
   const y = new Float32Array(M * N);
   // #region exercise csr-matmul
-  // hint: for each row m of X and each input k: xv = X[m, k] (skip it if 0).
-  // hint: row k's nonzeros are p = rowPtr[k] … rowPtr[k+1]−1: Y[m, colIdx[p]] += xv · values[p].
   for (let m = 0; m < M; m++) {
     const yo = m * N;
     const xo = m * K;

@@ -14,10 +14,12 @@ import {
   heldoutTokens,
   loadCheckpoint,
   forward,
+  LINEAR_NAMES,
+  linearShape,
+  mapLinears,
   trainTokens,
   type GPT,
 } from "@llm-labs/model";
-import { mapLinears } from "@llm-labs/lab-quantization";
 import { GraphBuilder, f32, runModel } from "@llm-labs/onnx";
 import { svgHeatmap, svgLinePlot, table, writeSvg, type Series } from "@llm-labs/kit";
 import { applyMask, sparsityOf } from "./mask.ts";
@@ -26,15 +28,7 @@ import { perOutputMask, wandaScores } from "./wanda.ts";
 import { isNM } from "./n-m.ts";
 import { csrBytes, csrMatmul, toCsr } from "./csr.ts";
 import { matmul24, pack24, packed24Bytes } from "./two-four.ts";
-import {
-  calibrate,
-  linearKeys,
-  linearShape,
-  LINEARS,
-  pruneModel,
-  pruneOne,
-  type Method,
-} from "./pruned-model.ts";
+import { calibrate, linearKeys, pruneModel, pruneOne, type Method } from "./pruned-model.ts";
 import { pruneStructured, slimLoss, slimParamCount, toSlim } from "./structured.ts";
 
 const heading = (s: string) => console.log(`\n${s}\n${"─".repeat(Math.min(78, s.length))}`);
@@ -124,7 +118,7 @@ console.log(
 // where global magnitude takes its weights from
 {
   const g = pruneModel(model, "magnitude-global", { kind: "unstructured", sparsity: 0.5 });
-  const rows = LINEARS.map((name) => [name, ...g.params.h.map((b) => pct(sparsityOf(b[name].weight)))]);
+  const rows = LINEAR_NAMES.map((name) => [name, ...g.params.h.map((b) => pct(sparsityOf(b[name].weight)))]);
   console.log("\nglobal magnitude at 50 %: the sparsity each layer ends up with");
   console.log(table(["linear", "layer 0", "layer 1", "layer 2", "layer 3"], rows));
 }
@@ -164,7 +158,7 @@ heading("3. The 2:4 pattern, checked in every group of every linear");
     let groups = 0;
     let bad = 0;
     g.params.h.forEach((b) => {
-      for (const name of LINEARS) {
+      for (const name of LINEAR_NAMES) {
         const [K, N] = linearShape(model, name);
         const w = b[name].weight;
         for (let c = 0; c < N; c++)
@@ -208,7 +202,7 @@ heading("4. Sparse storage: bytes of the 16 linear weights, and our kernels vs O
     const g = pruneModel(model, "magnitude", { kind: "unstructured", sparsity: p });
     let bytes = 0;
     g.params.h.forEach((b) =>
-      LINEARS.forEach((name) => {
+      LINEAR_NAMES.forEach((name) => {
         const [K, N] = linearShape(model, name);
         bytes += csrBytes(toCsr(b[name].weight, K, N));
       }),
@@ -223,7 +217,7 @@ heading("4. Sparse storage: bytes of the 16 linear weights, and our kernels vs O
   }
   let bytes24 = 0;
   twoFour.get("sparsegpt")!.params.h.forEach((b) =>
-    LINEARS.forEach((name) => {
+    LINEAR_NAMES.forEach((name) => {
       const [K, N] = linearShape(model, name);
       bytes24 += packed24Bytes(pack24(b[name].weight, K, N));
     }),

@@ -16,8 +16,6 @@ export function lowestMask(scores: ArrayLike<number>, p: number): Mask {
   const k = pruneCount(p, n);
   const keep = new Uint8Array(n).fill(1);
   // #region exercise magnitude-mask
-  // hint: sort a copy of the scores; the k-th smallest, sorted[k − 1], is the threshold t.
-  // hint: prune every score below t, then scores equal to t in index order until exactly k are pruned.
   if (k === 0) return keep;
   const sorted = Float64Array.from(scores).sort();
   const t = sorted[k - 1];

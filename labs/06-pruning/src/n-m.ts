@@ -26,8 +26,6 @@ export function nmMask(scores: ArrayLike<number>, K: number, N: number, n = 2, m
   checkNM(n, m, K, "nmMask");
   const keep = new Uint8Array(K * N);
   // #region exercise n-m-mask
-  // hint: for each column c and each group start g = 0, M, 2M, …: rank rows g … g+M−1 of column c by score.
-  // hint: keep the N largest (on a tie the lower row wins); everything else in the group stays 0 in the mask.
   const rows = Array.from({ length: m }, (_, i) => i);
   for (let c = 0; c < N; c++)
     for (let g = 0; g < K; g += m) {

@@ -4,12 +4,18 @@
 // LayerNorms are left dense, as SparseGPT and Wanda do.
 //
 // Calibration (Wanda's norms, SparseGPT's Hessians) uses the float model's inputs
-// to every layer on train-split text (lab 04's calibrationInputs); the papers feed
+// to every layer on train-split text (@llm-labs/model's calibrationInputs); the papers feed
 // each block the already-pruned previous blocks' outputs instead, which matters
 // more for deep models than for our 4 layers.
 
-import { calibrationInputs, hessian, LINEARS, linearShape, mapLinears } from "@llm-labs/lab-quantization";
-import type { GPT } from "@llm-labs/model";
+import {
+  calibrationInputs,
+  hessian,
+  LINEAR_NAMES,
+  mapLinears,
+  type GPT,
+  type LayerInputs,
+} from "@llm-labs/model";
 import { UserError } from "@llm-labs/kit";
 import { applyMask, checkSparsity, type Mask } from "./mask.ts";
 import { globalMagnitudeMasks, magnitudeMask } from "./magnitude.ts";
@@ -22,7 +28,7 @@ export type Pattern = { kind: "unstructured"; sparsity: number } | { kind: "nm";
 
 export interface Calibration {
   tokens: number;
-  inputs: Map<string, { x: Float32Array; T: number; K: number }>;
+  inputs: Map<string, LayerInputs>;
   norms: Map<string, Float64Array>; // ‖X_k‖₂ per input, for Wanda
   U: Map<string, Float64Array>; // Cholesky factor of H⁻¹, for SparseGPT
 }
@@ -98,7 +104,7 @@ export function pruneModel(model: GPT, method: Method, pattern: Pattern, calib?:
     const ws: Float32Array[] = [];
     const keys: string[] = [];
     model.params.h.forEach((b, i) =>
-      LINEARS.forEach((name) => {
+      LINEAR_NAMES.forEach((name) => {
         ws.push(b[name].weight as Float32Array);
         keys.push(`${i}.${name}`);
       }),
@@ -115,5 +121,4 @@ export function pruneOne(model: GPT, key: string, sparsity: number): GPT {
 }
 
 export const linearKeys = (model: GPT): string[] =>
-  model.params.h.flatMap((_, i) => LINEARS.map((n) => `${i}.${n}`));
-export { LINEARS, linearShape };
+  model.params.h.flatMap((_, i) => LINEAR_NAMES.map((n) => `${i}.${n}`));

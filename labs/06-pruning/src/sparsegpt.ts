@@ -1,7 +1,7 @@
 // SparseGPT (Frantar & Alistarh 2023, arXiv 2301.00774): prune one input row of W
 // at a time and let the rows not yet visited absorb the damage, exactly as GPTQ
-// does for rounding (lab 04 shares the machinery: the damped Hessian and the
-// Cholesky factor come from @llm-labs/lab-quantization).
+// does for rounding in lab 04 (the same machinery: the damped Hessian comes from
+// @llm-labs/model, the inverse Cholesky factor from @llm-labs/tensor).
 //
 // The layer's output error on calibration inputs X[T, K] is a quadratic in W:
 //   ‖X·W − X·Ŵ‖² ∝ Σ_n (w_n − ŵ_n)ᵀ H (w_n − ŵ_n),   H = 2XᵀX/T + λI
@@ -22,7 +22,7 @@
 // Our Conv1D weight is W[K = in, N = out]: the paper's "columns" are our rows k.
 // Its lazy batching (GPU memory traffic) gives the same numbers and is left out.
 
-import { inverseCholeskyUpper } from "@llm-labs/lab-quantization";
+import { inverseCholeskyUpper } from "@llm-labs/tensor";
 import { UserError } from "@llm-labs/kit";
 import { checkSparsity, pruneCount, type Mask } from "./mask.ts";
 import { checkNM } from "./n-m.ts";
@@ -64,8 +64,6 @@ export function sparseGpt(
     const k1 = Math.min(K, k0 + Bs);
     if (!opts.nm) {
       // #region exercise sparsegpt-column
-      // hint: score every weight of rows k0 … k1−1 with saliency(k, n) = W[k, n]² / U[k, k]², using W as it is NOW.
-      // hint: prune the pruneCount(p, (k1 − k0)·N) lowest of the block (all columns together): keep[k·N + n] = 0.
       const cnt = pruneCount(p, (k1 - k0) * N);
       if (cnt > 0) {
         const s = new Float64Array((k1 - k0) * N);
@@ -97,8 +95,6 @@ export function sparseGpt(
         }
       }
       // #region exercise sparsegpt-column
-      // hint: for each n: e[n] = (W[k, n] − Ŵ[k, n]) / U[k, k], where Ŵ[k, n] is 0 if pruned and W[k, n] if kept; set pruned W[k, n] to 0.
-      // hint: then for every later row j > k: W[j, n] −= U[k, j] · e[n].
       const d = U[k * K + k];
       for (let n = 0; n < N; n++) {
         if (keep[k * N + n]) err[n] = 0;

@@ -18,18 +18,7 @@
 // fluctuation around the mean is lost (as FLAP, An et al. 2023, does); without
 // it c_u = 0 and the whole contribution goes.
 
-import {
-  attentionForward,
-  encoderForward,
-  geluForward,
-  layerNormForward,
-  linearForward,
-  residualForward,
-  type GPT,
-  type Linear,
-  type Norm,
-} from "@llm-labs/model";
-import { matmulTransBInto } from "@llm-labs/tensor";
+import { forwardPass, type GPT, type GPTConfig, type Linear, type Norm } from "@llm-labs/model";
 import { UserError } from "@llm-labs/kit";
 
 export interface SlimBlock {
@@ -44,6 +33,7 @@ export interface SlimBlock {
 }
 
 export interface SlimGPT {
+  config: GPTConfig; // the dense model's; each block's own widths are its matrices'
   C: number;
   hs: number;
   V: number;
@@ -70,9 +60,6 @@ export function sliceHeads(
   const b = new Float32Array(3 * Ck);
   const proj = new Float32Array(Ck * C);
   // #region exercise slice-structures
-  // hint: c_attn's columns are [q | k | v], each C wide; head h is columns part·C + h·hs + d of part 0, 1, 2.
-  // hint: kept head i goes to columns part·Ck + i·hs + d (Ck = kept·hs), for every row r; its bias likewise.
-  // hint: attn.c_proj keeps rows h·hs + d, moved to rows i·hs + d.
   keep.forEach((h, i) => {
     for (let part = 0; part < 3; part++)
       for (let d = 0; d < hs; d++) {
@@ -100,7 +87,6 @@ export function sliceChannels(
   const b = new Float32Array(k);
   const proj = new Float32Array(k * C);
   // #region exercise slice-structures
-  // hint: channel j is column j of c_fc (stride F) and row j of mlp.c_proj (C contiguous values).
   keep.forEach((j, i) => {
     for (let r = 0; r < C; r++) w[r * k + i] = c_fc.weight[r * F + j];
     b[i] = c_fc.bias[j];
@@ -118,6 +104,7 @@ export function toSlim(model: GPT): SlimGPT {
   const lin = (l: Linear): Linear => ({ weight: f32(l.weight), bias: f32(l.bias) });
   const norm = (n: Norm): Norm => ({ weight: f32(n.weight), bias: f32(n.bias) });
   return {
+    config: c,
     C,
     hs: C / c.n_head,
     V: c.vocab_size,
@@ -147,44 +134,14 @@ export function slimParamCount(m: SlimGPT): number {
   return n;
 }
 
-// Logits [T, V] for one sequence: the specimen's forward pass (packages/model's
-// layer functions) with each block's own head count and MLP width.
+// Logits [T, V] for one sequence: the specimen's forward pass (@llm-labs/model's
+// forwardPass), which reads each block's head count and MLP width from its weights.
 export function slimForward(m: SlimGPT, ids: ArrayLike<number>): Float32Array {
   const T = ids.length;
-  const { C, hs, V, eps } = m;
   if (T < 1 || T > m.nPositions)
     throw new Error(`slimForward: sequence length must be 1 … ${m.nPositions}, got ${T}`);
-  const F = (n: number) => new Float32Array(n);
-  let x = F(T * C);
-  encoderForward(x, ids, m.wte, m.wpe, 1, T, C, V);
-  const mean = F(T);
-  const rstd = F(T);
-  const ln = F(T * C);
-  const proj = F(T * C);
-  for (const b of m.blocks) {
-    const Ck = b.nHead * hs;
-    layerNormForward(ln, mean, rstd, x, b.ln_1.weight, b.ln_1.bias, T, C, eps);
-    const atty = F(T * Ck);
-    if (Ck > 0) {
-      const qkv = F(T * 3 * Ck);
-      linearForward(qkv, ln, b.c_attn.weight, b.c_attn.bias, T, C, 3 * Ck);
-      attentionForward(atty, F(b.nHead * T * T), qkv, 1, T, Ck, b.nHead);
-    }
-    linearForward(proj, atty, b.attn_c_proj.weight, b.attn_c_proj.bias, T, Ck, C);
-    const res2 = F(T * C);
-    residualForward(res2, x, proj, T * C);
-    layerNormForward(ln, mean, rstd, res2, b.ln_2.weight, b.ln_2.bias, T, C, eps);
-    const h = F(T * b.ffn);
-    linearForward(h, ln, b.c_fc.weight, b.c_fc.bias, T, C, b.ffn);
-    geluForward(h, h, T * b.ffn);
-    linearForward(proj, h, b.mlp_c_proj.weight, b.mlp_c_proj.bias, T, b.ffn, C);
-    x = F(T * C);
-    residualForward(x, res2, proj, T * C);
-  }
-  layerNormForward(ln, mean, rstd, x, m.ln_f.weight, m.ln_f.bias, T, C, eps);
-  const logits = F(T * V);
-  matmulTransBInto(logits, ln, m.wte, T, C, V);
-  return logits;
+  const params = { wte: m.wte, wpe: m.wpe, h: m.blocks, ln_f: m.ln_f };
+  return forwardPass({ config: m.config, params }, ids, 1, T) as Float32Array;
 }
 
 // Mean cross-entropy (nats/token) on windows of n_positions, as packages/model's heldoutLoss.
@@ -256,7 +213,7 @@ export interface StructuredOptions {
 }
 
 // calib: per layer, the inputs of attn.c_proj (heads concatenated) and mlp.c_proj
-// (GELU outputs) on calibration text, T rows each (lab 04's calibrationInputs).
+// (GELU outputs) on calibration text, T rows each (@llm-labs/model's calibrationInputs).
 export function pruneStructured(
   model: GPT,
   calib: Map<string, { x: Float32Array; T: number; K: number }>,

@@ -31,8 +31,6 @@ export function pack24(w: ArrayLike<number>, K: number, N: number): Packed24 {
   const values = new Float32Array(2 * G * N);
   const meta = new Uint8Array(Math.ceil((G * N) / 2));
   // #region exercise pack-2-4
-  // hint: for group g, column n: collect the positions i ∈ 0…3 with W[4g + i, n] ≠ 0; more than 2 is an error (say which group and column).
-  // hint: fill up to two positions with the lowest unused ones; code = i0 | i1 << 2; j = g·N + n goes in byte j >> 1, shifted by 4 when j is odd.
   for (let g = 0; g < G; g++)
     for (let n = 0; n < N; n++) {
       const pos: number[] = [];

@@ -39,7 +39,6 @@ export function wandaScores(
     throw new Error(`wandaScores: ${xNorm.length} input norms for a weight with ${K} inputs`);
   const s = new Float64Array(K * N);
   // #region exercise wanda-score
-  // hint: S[k, n] = |W[k, n]| · ‖X_k‖₂: every weight in input row k is scaled by the same norm.
   for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) s[k * N + n] = Math.abs(w[k * N + n]) * xNorm[k];
   // #endregion
   return s;
@@ -50,7 +49,6 @@ export function perOutputMask(scores: ArrayLike<number>, K: number, N: number, p
   checkSparsity(p, "perOutputMask");
   const keep = new Uint8Array(K * N);
   // #region exercise wanda-score
-  // hint: gather column n (stride N) into an array of K scores, call lowestMask(column, p), scatter the result back.
   const col = new Float64Array(K);
   for (let n = 0; n < N; n++) {
     for (let k = 0; k < K; k++) col[k] = scores[k * N + n];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matmulInto } from "@llm-labs/tensor";
+import { matmulAccumulate } from "@llm-labs/tensor";
 import { heldoutTokens, forward } from "@llm-labs/model";
 import { csrBytes, csrMatmul, csrToDense, toCsr } from "../src/csr.ts";
 import { applyMask } from "../src/mask.ts";
@@ -48,7 +48,7 @@ describe("exercise: csr-matmul", () => {
     x[3] = 0;
     const pruned = applyMask(w, magnitudeMask(w, 0.7));
     const dense = new Float32Array(M * N);
-    matmulInto(dense, x, pruned, M, K, N);
+    matmulAccumulate(dense, x, pruned, M, K, N);
     expect(maxAbsDiff(csrMatmul(x, M, toCsr(pruned, K, N)), dense)).toBeLessThan(1e-5);
   });
 });

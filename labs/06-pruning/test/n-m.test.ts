@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "@llm-labs/kit";
-import { trainTokens, type GPT } from "@llm-labs/model";
+import { LINEAR_NAMES, linearShape, trainTokens, type GPT } from "@llm-labs/model";
 import { isNM, nmMask } from "../src/n-m.ts";
 import { applyMask } from "../src/mask.ts";
 import { wandaScores } from "../src/wanda.ts";
-import { calibrate, linearShape, LINEARS, pruneModel, type Calibration } from "../src/pruned-model.ts";
+import { calibrate, pruneModel, type Calibration } from "../src/pruned-model.ts";
 import { targetModel } from "./util.ts";
 
 describe("exercise: n-m-mask", () => {
@@ -26,7 +26,7 @@ describe("exercise: n-m-mask", () => {
   it("magnitude and Wanda 2:4 masks over every linear of the target: exactly 2 of each 4 kept", () => {
     const model = targetModel();
     for (const b of model.params.h)
-      for (const name of LINEARS) {
+      for (const name of LINEAR_NAMES) {
         const [K, N] = linearShape(model, name);
         const w = b[name].weight;
         const mag = nmMask(Float64Array.from(w, Math.abs), K, N);
@@ -60,7 +60,7 @@ describe("2:4 over every layer of the pruned target (magnitude, Wanda, SparseGPT
       const pruned = pruneModel(model, method, { kind: "nm", n: 2, m: 4 }, calib);
       let groups = 0;
       pruned.params.h.forEach((b) => {
-        for (const name of LINEARS) {
+        for (const name of LINEAR_NAMES) {
           const [K, N] = linearShape(model, name);
           const w = b[name].weight;
           for (let c = 0; c < N; c++)

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "@llm-labs/kit";
-import { calibrationInputs, hessian } from "@llm-labs/lab-quantization";
-import { heldoutTokens, trainTokens } from "@llm-labs/model";
+import { calibrationInputs, hessian, heldoutTokens, trainTokens } from "@llm-labs/model";
 import { sparseGpt, sparseGptFactor } from "../src/sparsegpt.ts";
 import { applyMask } from "../src/mask.ts";
 import { magnitudeMask } from "../src/magnitude.ts";

@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "@llm-labs/kit";
-import { forward, heldoutTokens, trainTokens, viewParams, type GPT } from "@llm-labs/model";
-import { calibrationInputs } from "@llm-labs/lab-quantization";
+import {
+  calibrationInputs,
+  forward,
+  heldoutTokens,
+  trainTokens,
+  viewParams,
+  type GPT,
+} from "@llm-labs/model";
 import {
   keepHighest,
   pruneStructured,

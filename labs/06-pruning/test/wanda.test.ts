@@ -3,8 +3,7 @@ import { UserError } from "@llm-labs/kit";
 import { inputNorms, perOutputMask, wandaMask, wandaScores } from "../src/wanda.ts";
 import { magnitudeMask } from "../src/magnitude.ts";
 import { applyMask } from "../src/mask.ts";
-import { calibrationInputs } from "@llm-labs/lab-quantization";
-import { trainTokens } from "@llm-labs/model";
+import { calibrationInputs, trainTokens } from "@llm-labs/model";
 import { maxAbsDiff, relOutputError, targetModel } from "./util.ts";
 
 // W [K = 4 inputs, N = 2 outputs] and X [T = 2, K = 4], row-major

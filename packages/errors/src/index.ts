@@ -12,3 +12,5 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+export { fsUserError, makeDirs } from "./fs.ts";

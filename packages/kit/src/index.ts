@@ -15,7 +15,7 @@ export {
   type RegionAt,
 } from "./exercise/workspace.ts";
 export { runLabTests, exerciseResults, type RunResult, type ExerciseResult } from "./exercise/run-tests.ts";
-export { makeLimit, verifyLab, type LabVerdict, type Limit, type RegionVerdict } from "./exercise/verify.ts";
+export { verifyLab, verifyLabs, type LabVerdict, type RegionVerdict } from "./exercise/verify.ts";
 export { loadProgress, recordCheck } from "./exercise/progress.ts";
 export { runScript, parseFlags, intFlag, numberFlag } from "./cli/run-script.ts";
 export { progressBar, type ProgressBar } from "./term/progress.ts";
@@ -27,6 +27,7 @@ export { timeIt, timeItAsync, median, ratioLine } from "./bench.ts";
 export { selectLabs, teachingOrder, type Selection } from "./workshop/select.ts";
 export { writeHandout, HANDOUT_FILE, HandoutInfo, type HandoutResult } from "./workshop/handout.ts";
 export { findLeaks, type Leak } from "./workshop/leaks.ts";
+export { checkSkeleton, README_SECTIONS, INSTRUCTOR_SECTIONS } from "./skeleton.ts";
 export { handoutCourse, readHandoutInfo } from "./workshop/handout-mode.ts";
 export {
   ProgressReport,

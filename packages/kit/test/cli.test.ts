@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.ts";
 import { UserError } from "../src/errors.ts";
-import { fixtureCourse, runCli } from "./helpers.ts";
+import { colorEnabled } from "../src/term/paint.ts";
+import { fixtureCourse, mainInProcess, runCli } from "./helpers.ts";
 
 // The CLI as a learner meets it: a real process, its output and exit code.
 describe("the course CLI", () => {
@@ -133,5 +134,63 @@ describe("the course CLI", () => {
     const backup = /Backed up your work to (\S+)\//.exec(reset.stdout)![1];
     expect(readFileSync(join(course.root, backup, "src", "arith.ts"), "utf8")).toBe("// my precious work\n");
     expect(existsSync(file) && readFileSync(file, "utf8")).toContain("NotImplemented");
+  });
+});
+
+// What `check` says when the learner's code never ends or cannot even load.
+describe("exercise check on broken code", () => {
+  const course = fixtureCourse("good", "cli-broken");
+  const arith = join(course.workspaceDir, "01-arith", "src", "arith.ts");
+  let stubbed = "";
+  const write = (code: string) =>
+    writeFileSync(arith, stubbed.replace('throw new NotImplemented("arith/add");', code));
+
+  it("an endless loop: the run is stopped past the test's limit, naming the exercise", async () => {
+    expect((await mainInProcess(course, ["exercise", "start", "arith"])).code).toBe(0);
+    stubbed = readFileSync(arith, "utf8");
+    write("while (true) {}");
+    const r = await mainInProcess(course, ["exercise", "check", "arith"]);
+    expect(r.code).toBe(1);
+    // The fixture's add test gives itself 2 s; the watchdog's grace is 2 s more.
+    expect(r.out).toMatch(
+      /✗ exercise add: stopped, test "exercise: add › adds" was still running after \d+ s \(its limit is 2 s\)/,
+    );
+    expect(r.out).toMatch(
+      /Next: Add two numbers, in \S*01-arith\/src\/arith\.ts: is there a loop that never ends/,
+    );
+  });
+
+  it("a syntax error: the file and line, once, and Next points there", async () => {
+    write("return a + ;");
+    const r = await mainInProcess(course, ["exercise", "check", "arith"]);
+    expect(r.code).toBe(1);
+    const line = /✗ \S*01-arith\/src\/arith\.ts:(\d+):\d+: Unexpected token/.exec(r.out)?.[1];
+    expect(line).toBeDefined();
+    expect(r.out.match(/arith\.ts:\d+/g)).toHaveLength(1);
+    expect(r.out).toContain(`Next: fix the syntax error in `);
+    expect(r.out).toMatch(new RegExp(`01-arith/src/arith\\.ts at line ${line}, then check again\\.`));
+    // add and dot (which imports add) are "not checked", not "0/0 tests failing".
+    expect(r.out).not.toMatch(/failing/);
+    expect(r.out.match(/not checked \(see above\)/g)).toHaveLength(2);
+  });
+});
+
+describe("colours", () => {
+  it("only on a terminal, unless FORCE_COLOR or NO_COLOR says otherwise", () => {
+    expect(colorEnabled(true, {})).toBe(true);
+    expect(colorEnabled(false, {})).toBe(false);
+    expect(colorEnabled(undefined, {})).toBe(false);
+    expect(colorEnabled(true, { NO_COLOR: "1" })).toBe(false);
+    expect(colorEnabled(true, { NO_COLOR: "" })).toBe(true); // an empty NO_COLOR is no NO_COLOR
+    expect(colorEnabled(false, { FORCE_COLOR: "1" })).toBe(true);
+    expect(colorEnabled(false, { FORCE_COLOR: "" })).toBe(true);
+    expect(colorEnabled(true, { FORCE_COLOR: "0" })).toBe(false);
+    expect(colorEnabled(false, { FORCE_COLOR: "1", NO_COLOR: "1" })).toBe(true); // as Node's tty decides
+  });
+
+  it("a real process: plain text into a pipe, colour when FORCE_COLOR asks", () => {
+    const course = fixtureCourse("good", "cli-colour");
+    expect(runCli(course, ["home"]).stdout).not.toContain("\x1b[");
+    expect(runCli(course, ["home"], { FORCE_COLOR: "1" }).stdout).toContain("\x1b[");
   });
 });

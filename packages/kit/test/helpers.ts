@@ -29,7 +29,11 @@ export function fixtureCourse(name: "good" | "weak", tag: string): Course {
   };
 }
 
-export function runCli(course: Course, args: string[]): { code: number; stdout: string; stderr: string } {
+export function runCli(
+  course: Course,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number; stdout: string; stderr: string } {
   const tsx = join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
   const main = join(REPO_ROOT, "packages", "kit", "src", "cli", "main.ts");
   const r = spawnSync(process.execPath, [tsx, main, ...args], {
@@ -37,10 +41,13 @@ export function runCli(course: Course, args: string[]): { code: number; stdout: 
     encoding: "utf8",
     env: {
       ...process.env,
+      // Plain text whatever the terminal running the tests asked for.
+      FORCE_COLOR: undefined,
       NO_COLOR: "1",
       LLM_LABS_LABS_DIR: course.labsDir,
       LLM_LABS_WORKSPACE_DIR: course.workspaceDir,
       LLM_LABS_SCRATCH_DIR: course.scratchDir,
+      ...env,
     },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -1,50 +1,109 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../src/errors.ts";
-import { NOT_IMPLEMENTED_IMPORT, parseRegions, regionBodies, stubSource } from "../src/exercise/regions.ts";
+import {
+  NOT_IMPLEMENTED_IMPORT,
+  hintComment,
+  parseRegions,
+  regionBodies,
+  stubSource,
+} from "../src/exercise/regions.ts";
 
 const SOURCE = [
   "export function f(x: number): number {",
   "  // #region exercise double",
-  "  // hint: twice x",
   "  const y = x * 2;",
   "  return y;",
   "  // #endregion",
   "}",
   "export function g(): string {",
   "    // #region exercise greet",
-  "    return 'hi';",
+  "    const s = 'hi';",
+  "    // #endregion",
+  "    // #region exercise greet",
+  "    return s;",
   "    // #endregion",
   "}",
 ].join("\n");
 
+// Hints live in the manifest only; the stub writes them in.
+const LAB = {
+  id: "lab",
+  manifest: {
+    exercises: [
+      { id: "double", hints: ["twice x", "x + x works too"] },
+      { id: "greet", hints: ["a short greeting"] },
+    ],
+  },
+};
+
 describe("regions", () => {
-  it("finds each region with its lines, indentation and hints", () => {
+  it("finds each region with its lines and indentation", () => {
     const r = parseRegions(SOURCE, "f.ts");
     expect(r.map((x) => [x.id, x.start, x.end, x.indent.length])).toEqual([
-      ["double", 1, 5, 2],
-      ["greet", 8, 10, 4],
+      ["double", 1, 4, 2],
+      ["greet", 7, 9, 4],
+      ["greet", 10, 12, 4],
     ]);
-    expect(r[0].hints).toEqual(["twice x"]);
   });
 
-  it("stubs every region: markers and hints stay, the code goes, the import is added", () => {
-    const out = stubSource(SOURCE, "f.ts", "lab");
+  it("stubs every region: markers stay, the manifest's hints go in, the code goes, the import is added", () => {
+    const out = stubSource(SOURCE, "f.ts", LAB);
     expect(out.split("\n")[0]).toBe(NOT_IMPLEMENTED_IMPORT);
     expect(out).toContain(
-      '  // #region exercise double\n  // hint: twice x\n  throw new NotImplemented("lab/double");\n  // #endregion',
+      [
+        "  // #region exercise double",
+        "  // hint: twice x",
+        "  // hint: x + x works too",
+        '  throw new NotImplemented("lab/double");',
+        "  // #endregion",
+      ].join("\n"),
     );
-    expect(out).toContain('    throw new NotImplemented("lab/greet");');
+    // The exercise's first region carries its hints; the second points back at them.
+    expect(out).toContain(
+      [
+        "    // #region exercise greet",
+        "    // hint: a short greeting",
+        '    throw new NotImplemented("lab/greet");',
+        "    // #endregion",
+        "    // #region exercise greet",
+        '    // hint: see the hints above, at the first region of "greet"',
+        '    throw new NotImplemented("lab/greet");',
+      ].join("\n"),
+    );
     expect(out).not.toContain("x * 2");
     expect(out).not.toContain("'hi'");
   });
 
   it("stubs one region alone when asked", () => {
-    const out = stubSource(SOURCE, "f.ts", "lab", (r) => r.id === "greet");
+    const out = stubSource(SOURCE, "f.ts", LAB, (r) => r.id === "greet");
     expect(out).toContain("x * 2");
+    expect(out).not.toContain("twice x");
     expect(out).not.toContain("'hi'");
   });
 
-  it("gives the reference bodies without hints", () => {
+  it("refuses a region the manifest does not know", () => {
+    expect(() => stubSource(SOURCE, "f.ts", { id: "lab", manifest: { exercises: [] } })).toThrow(
+      /f\.ts:2: region "double" is not an exercise of lab "lab"/,
+    );
+  });
+
+  it("wraps a long hint at the course's line width, under the hint's text", () => {
+    const long = "word ".repeat(40).trim();
+    const lines = hintComment("    ", long);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(110);
+    expect(lines[0].startsWith("    // hint: word")).toBe(true);
+    expect(lines[1].startsWith("    //       word")).toBe(true);
+    expect(
+      lines
+        .join(" ")
+        .replace(/\/\/( hint:)?/g, "")
+        .split(/\s+/)
+        .filter(Boolean),
+    ).toHaveLength(40);
+  });
+
+  it("gives the reference bodies", () => {
     expect(regionBodies(SOURCE, "f.ts")[0]).toEqual({
       id: "double",
       body: "  const y = x * 2;\n  return y;",

@@ -71,7 +71,7 @@ describe("workshop handout of the fixture labs, end to end", () => {
     expect(r.out).toContain("2 labs, 3 exercise regions stubbed (hints kept)");
     expect(r.out).toContain("added arith: a prerequisite of words");
     const arith = readFileSync(join(out, "labs/01-arith/src/arith.ts"), "utf8");
-    expect(arith).toContain("// hint: the sum of a and b");
+    expect(arith).toContain("// hint: a + b\n  // hint: numbers, not strings\n");
     expect(arith).toContain('throw new NotImplemented("arith/add");');
     expect(existsSync(join(out, "labs/01-arith/test/arith.test.ts"))).toBe(true);
     expect(existsSync(join(course.labsDir, "01-arith/INSTRUCTOR.md"))).toBe(true);
@@ -209,7 +209,9 @@ describe("workshop handout of the fixture labs, end to end", () => {
 
   it("findLeaks notices a solution copied in", () => {
     cpSync(join(course.labsDir, "01-arith/src/dot.ts"), join(out, "labs/01-arith/notes.ts"));
-    expect(findLeaks(labs, out)).toEqual([{ lab: "arith", exercise: "dot", file: "labs/01-arith/notes.ts" }]);
+    expect(findLeaks(labs, out)).toEqual([
+      { lab: "arith", exercise: "dot", file: "labs/01-arith/notes.ts", line: 6 },
+    ]);
   });
 });
 

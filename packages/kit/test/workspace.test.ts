@@ -2,7 +2,13 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exerciseResults, runLabTests } from "../src/exercise/run-tests.ts";
-import { labRegions, resetLab, startLab, workspacePath } from "../src/exercise/workspace.ts";
+import {
+  labRegions,
+  resetLab,
+  startLab,
+  workspacePath,
+  writtenExercises,
+} from "../src/exercise/workspace.ts";
 import { discoverLabs } from "../src/labs.ts";
 import { fixtureCourse } from "./helpers.ts";
 
@@ -30,6 +36,10 @@ describe("the learner's workspace", () => {
     writeFileSync(join(ws, "src/arith.ts"), mine);
     expect(startLab(course, arith).written).toBe(false);
     expect(readFileSync(join(ws, "src/arith.ts"), "utf8")).toBe(mine);
+  });
+
+  it("knows which regions the learner has written in (the stub's throw replaced)", () => {
+    expect(writtenExercises(course, arith)).toEqual(["add"]); // edited just above
   });
 
   it("the lab's tests run against the learner's copy, exercise by exercise", async () => {

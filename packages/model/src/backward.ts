@@ -4,9 +4,10 @@
 // test/backward.test.ts for every kind of parameter.
 
 import type { GPTConfig } from "./config.ts";
-import { forward, type Activations, type GPT } from "./gpt.ts";
+import type { Activations } from "./forward.ts";
+import { forward, type GPT } from "./gpt.ts";
 import { GELU_SCALE } from "./layers.ts";
-import { matmulInto, matmulTransAInto } from "@llm-labs/tensor";
+import { matmulAccumulate, matmulTransAAccumulate } from "@llm-labs/tensor";
 import { linearBackward } from "./linear.ts";
 import { viewParams, type Floats, type Params } from "./params.ts";
 
@@ -195,8 +196,8 @@ export function lossAndGrads(
     p.flat instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
   // LM head, logits = lnf · wteᵀ:  dlnf = dlogits · wte,  dwte += dlogitsᵀ · lnf
   const dlnf = F(N * C);
-  matmulInto(dlnf, dlogits, p.wte, N, V, C);
-  matmulTransAInto(grads.wte, dlogits, a.lnf, V, N, C);
+  matmulAccumulate(dlnf, dlogits, p.wte, N, V, C);
+  matmulTransAAccumulate(grads.wte, dlogits, a.lnf, V, N, C);
   let dx = F(N * C); // gradient flowing down the residual stream
   const xLast = c.n_layer > 0 ? a.layers[c.n_layer - 1].res3 : a.encoded;
   layerNormBackward(

@@ -8,9 +8,9 @@
 //   model.safetensors        the weights, Hugging Face GPT-2 names (params.ts)
 //   onnx/model.onnx          the exported graph (onnx-export.ts)
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { UserError } from "@llm-labs/errors";
+import { fsUserError, UserError } from "@llm-labs/errors";
 import { fileURLToPath } from "node:url";
 import { parseConfig, type GPTConfig } from "./config.ts";
 import type { GPT } from "./gpt.ts";
@@ -46,25 +46,51 @@ export function weightsToSafetensors(model: GPT, metadata: Record<string, string
 }
 
 // Weights from safetensors bytes: every tensor the config implies must be there,
-// F32, with the right shape; anything else is an error that names it.
+// F32, with the right shape; anything else is a UserError that names it. The
+// file is checked against the config before the weights are allocated.
 export function modelFromSafetensors(config: GPTConfig, bytes: Uint8Array, where = "model.safetensors"): GPT {
   const file = readSafetensors(bytes, where);
-  const flat = new Float32Array(countParams(config));
-  const byName = viewParams(config, flat).byName;
-  const expected = new Set(byName.keys());
+  const shapes = paramShapes(config);
+  const expected = new Set(shapes.map(([name]) => name));
+  // A different number of blocks is the common mistake (config.json from another
+  // checkpoint): say so along with the first tensor that differs.
+  let fileLayers = 0; // 1 + the largest block index (a loop: a header may name 10^6 tensors)
+  for (const name of file.tensors.keys()) {
+    const m = /^transformer\.h\.(\d+)\./.exec(name);
+    if (m) fileLayers = Math.max(fileLayers, Number(m[1]) + 1);
+  }
+  const blocks =
+    fileLayers === config.n_layer
+      ? ""
+      : `: the file holds ${fileLayers} transformer block${fileLayers === 1 ? "" : "s"} but config.json says n_layer ${config.n_layer}, so the two files come from different checkpoints`;
   for (const name of file.tensors.keys()) {
     if (!expected.has(name))
-      throw new Error(`${where}: unexpected tensor "${name}" for a ${config.n_layer}-layer GPT-2`);
+      throw new UserError(
+        `${where}: unexpected tensor ${JSON.stringify(name)} for a ${config.n_layer}-layer GPT-2${blocks || " (expected the names of params.ts, e.g. transformer.h.0.attn.c_attn.weight)"}`,
+      );
   }
-  for (const [name, shape] of paramShapes(config)) {
+  for (const [name, shape] of shapes) {
     const t = file.tensors.get(name);
-    if (!t) throw new Error(`${where}: missing tensor "${name}" (shape [${shape.join(", ")}])`);
+    if (!t)
+      throw new UserError(
+        `${where}: missing tensor ${JSON.stringify(name)} (shape [${shape.join(", ")}])${blocks}`,
+      );
     if (t.shape.join(",") !== shape.join(",")) {
-      throw new Error(
-        `${where}: tensor "${name}" has shape [${t.shape.join(", ")}], the config needs [${shape.join(", ")}]`,
+      throw new UserError(
+        `${where}: tensor ${JSON.stringify(name)} has shape [${t.shape.join(", ")}], the config needs [${shape.join(", ")}]`,
       );
     }
-    byName.get(name)!.set(asFloat32(t, name));
+    if (t.dtype !== "F32")
+      throw new UserError(
+        `${where}: tensor ${JSON.stringify(name)} is ${t.dtype}; this course reads F32 weights only`,
+      );
+  }
+  const flat = new Float32Array(countParams(config));
+  const byName = viewParams(config, flat).byName;
+  for (const [name] of shapes) {
+    const t = file.tensors.get(name);
+    const view = byName.get(name);
+    if (t && view) view.set(asFloat32(t, name));
   }
   return { config, params: viewParams(config, flat).params };
 }
@@ -102,17 +128,56 @@ export function namedCheckpoint(name: string): string {
   return checkpointDir(name);
 }
 
+// The largest header a weights file may add to its tensors (the reference
+// implementation's own header limit).
+const MAX_HEADER_BYTES = 100_000_000;
+
+function readChecked(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw fsUserError(e, { path, doing: "read" }) ?? e;
+  }
+}
+
+// --model on the command line: a committed checkpoint's name ("draft"), or the
+// path of a checkpoint folder of one's own ("./my-model", "/tmp/ckpt").
+export function checkpointFromFlag(value: string): string {
+  if (value.includes("/") || value.includes("\\") || value.startsWith(".")) {
+    if (!existsSync(value)) throw new UserError(`--model ${value}: no such folder`);
+    return value;
+  }
+  return namedCheckpoint(value);
+}
+
 export function loadCheckpoint(dir: string): GPT {
   const configPath = join(dir, "config.json");
   const weightsPath = join(dir, "model.safetensors");
+  if (!existsSync(dir)) throw new UserError(`${dir}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is a file; a checkpoint is a folder`);
   for (const f of [configPath, weightsPath])
     if (!existsSync(f)) throw new UserError(`${dir} is not a checkpoint: ${basename(f)} is missing`);
   let json: unknown;
+  const configSize = statSync(configPath).size;
+  if (configSize > 1_000_000)
+    throw new UserError(`${configPath} is ${configSize} bytes; a config.json is a few hundred`);
+  const configBytes = readChecked(configPath);
   try {
-    json = JSON.parse(readFileSync(configPath, "utf8"));
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(configBytes));
   } catch (e) {
-    throw new UserError(`${configPath} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(
+      `${configPath} is not valid JSON (${e instanceof SyntaxError ? e.message : "not UTF-8 text"}); it should hold a GPT-2 config like packages/model/checkpoints/target/config.json`,
+    );
   }
   const config = parseConfig(json, configPath);
-  return modelFromSafetensors(config, readFileSync(weightsPath), weightsPath);
+  // The file size is known before it is read: a file far bigger than the
+  // config's weights (another model, or not weights at all) is refused unread.
+  // A smaller one is read, so that the message can say which tensors differ.
+  const size = statSync(weightsPath).size;
+  const weights = 4 * countParams(config);
+  if (size > 8 + weights + MAX_HEADER_BYTES)
+    throw new UserError(
+      `${weightsPath} is ${size.toLocaleString("en-US")} bytes, but the config's ${countParams(config).toLocaleString("en-US")} float32 parameters need ${weights.toLocaleString("en-US")} bytes plus a header; config.json is for a smaller model than these weights`,
+    );
+  return modelFromSafetensors(config, readChecked(weightsPath), weightsPath);
 }

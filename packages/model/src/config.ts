@@ -19,15 +19,39 @@
 import { UserError } from "@llm-labs/errors";
 import { z } from "zod";
 
+// Limits, checked before anything is allocated: a typo such as n_layer 1e7
+// would otherwise run V8 out of memory after minutes, and n_positions 1e9
+// fails deep inside a typed-array constructor. They are far above the
+// course's models (2 to 4 layers, 64 to 128 wide) and at or above GPT-3's.
+export const CONFIG_LIMITS = {
+  n_layer: 256,
+  n_head: 1024,
+  n_embd: 16_384,
+  n_positions: 1 << 20,
+  vocab_size: 1 << 20, // tokenizer ids are below 2^20 (lab 01, pairs.ts)
+  // Every weight lives in one Float32Array: 500M parameters are 2 GB.
+  parameters: 500_000_000,
+} as const;
+
+const dim = (name: keyof typeof CONFIG_LIMITS) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(
+      CONFIG_LIMITS[name],
+      `must be at most ${CONFIG_LIMITS[name]} (the course's limit, CONFIG_LIMITS in config.ts)`,
+    );
+
 export const GPTConfigSchema = z
   .object({
     model_type: z.literal("gpt2"),
     architectures: z.array(z.string()).default(["GPT2LMHeadModel"]),
-    n_layer: z.number().int().positive(),
-    n_head: z.number().int().positive(),
-    n_embd: z.number().int().positive(),
-    n_positions: z.number().int().positive(),
-    vocab_size: z.number().int().positive(),
+    n_layer: dim("n_layer"),
+    n_head: dim("n_head"),
+    n_embd: dim("n_embd"),
+    n_positions: dim("n_positions"),
+    vocab_size: dim("vocab_size"),
     layer_norm_epsilon: z.number().positive().default(1e-5),
     activation_function: z.literal("gelu_new").default("gelu_new"),
     bos_token_id: z.number().int().nonnegative(),
@@ -41,6 +65,16 @@ export const GPTConfigSchema = z
         code: "custom",
         path: ["n_embd"],
         message: `n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`,
+      });
+    }
+    // The closed form of countParams (params.ts), computed without listing 12 tensors per layer.
+    const D = c.n_embd;
+    const params = (c.vocab_size + c.n_positions) * D + c.n_layer * (12 * D * D + 13 * D) + 2 * D;
+    if (params > CONFIG_LIMITS.parameters) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `these sizes make ${params.toExponential(2)} parameters, above the course's limit of ${CONFIG_LIMITS.parameters.toLocaleString("en-US")} (${(CONFIG_LIMITS.parameters * 4) / 1e9} GB of float32)`,
       });
     }
     for (const key of ["bos_token_id", "eos_token_id"] as const) {

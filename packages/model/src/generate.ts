@@ -1,15 +1,15 @@
 // Greedy generation with our TypeScript forward pass, with or without a KV cache.
 //
-//   with cache:     prefill the prompt once, then one forwardCached step per new token
-//   without cache:  re-run the whole sequence through `forward` for every new token
+//   with cache:     prefill the prompt once, then one cached step per new token
+//   without cache:  re-run the whole sequence for every new token
 //
 // Both pick argmax(logits of the last position) each step, stop at eos_token_id
 // (if `stopAtEos`) or after maxNewTokens, and must produce the same tokens;
 // bench/generate.bench.ts measures what the cache saves.
 
 import { argmax, Rng, sample, type SampleOptions } from "@llm-labs/tensor";
-import { forward, type GPT } from "./gpt.ts";
-import { forwardCached, KVCache } from "./kv-cache.ts";
+import { forwardPass, type Specimen } from "./forward.ts";
+import { KVCache } from "./kv-cache.ts";
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -19,7 +19,7 @@ export interface GenerateOptions {
   onToken?: (id: number) => void; // streaming
 }
 
-export function generate(model: GPT, prompt: readonly number[], opts: GenerateOptions): number[] {
+export function generate(model: Specimen, prompt: readonly number[], opts: GenerateOptions): number[] {
   const c = model.config;
   const V = c.vocab_size;
   if (prompt.length === 0) throw new Error("generate: the prompt needs at least one token");
@@ -34,10 +34,8 @@ export function generate(model: GPT, prompt: readonly number[], opts: GenerateOp
     rng ? sample(Float32Array.from(last), rng, opts.sampling) : argmax(Float32Array.from(last));
   const out: number[] = [];
   const cache =
-    opts.useCache === false ? undefined : new KVCache(c, 1, Math.min(c.n_positions, prompt.length + maxNew));
-  let logits = cache
-    ? forwardCached(model, prompt, 1, prompt.length, cache)
-    : forward(model, prompt, 1, prompt.length).logits;
+    opts.useCache === false ? undefined : KVCache.for(c, 1, Math.min(c.n_positions, prompt.length + maxNew));
+  let logits = forwardPass(model, prompt, 1, prompt.length, { cache });
   let T = prompt.length;
   const seq = [...prompt];
   while (out.length < maxNew) {
@@ -48,11 +46,11 @@ export function generate(model: GPT, prompt: readonly number[], opts: GenerateOp
     if (opts.stopAtEos !== false && next === c.eos_token_id) break;
     if (out.length === maxNew) break;
     if (cache) {
-      logits = forwardCached(model, [next], 1, 1, cache);
+      logits = forwardPass(model, [next], 1, 1, { cache });
       T = 1;
     } else {
       T = seq.length;
-      logits = forward(model, seq, 1, T).logits;
+      logits = forwardPass(model, seq, 1, T);
     }
   }
   return out;

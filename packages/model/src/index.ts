@@ -17,6 +17,7 @@ export {
   initParams,
   zerosLike,
   type Params,
+  type Weights,
   type Block,
   type Linear,
   type Norm,
@@ -31,16 +32,20 @@ export {
   residualForward,
 } from "./layers.ts";
 export {
-  createGPT,
-  forward,
-  logits,
+  forwardPass,
   allocActivations,
-  type GPT,
+  LINEAR_NAMES,
   type Activations,
+  type AttentionHook,
+  type ForwardHooks,
   type LayerActs,
-} from "./gpt.ts";
-export { KVCache, forwardCached } from "./kv-cache.ts";
-export { forwardWithLinears, LINEAR_NAMES, type LinearName, type LinearHook } from "./forward-linears.ts";
+  type LinearHook,
+  type LinearName,
+  type Specimen,
+} from "./forward.ts";
+export { createGPT, forward, logits, type GPT } from "./gpt.ts";
+export { KVCache, type KVStore } from "./kv-cache.ts";
+export { forwardWithLinears } from "./forward-linears.ts";
 export {
   lossAndGrads,
   zeroGrads,
@@ -68,6 +73,7 @@ export {
   CHECKPOINTS_DIR,
   checkpointDir,
   namedCheckpoint,
+  checkpointFromFlag,
   trainedCheckpoints,
   saveCheckpoint,
   saveOnnx,
@@ -78,3 +84,26 @@ export {
 } from "./checkpoints.ts";
 export { story, generateCorpus, generateDocuments, END_OF_TEXT, TRAIN_SEED, HELDOUT_SEED } from "./corpus.ts";
 export { corpusTokens, heldoutTokens, trainTokens } from "./corpus-tokens.ts";
+export { calibrationInputs, type LayerInputs } from "./calibration.ts";
+export { hessian } from "./hessian.ts";
+export { linearShape, mapLinears, linearParamCount } from "./map-linears.ts";
+export {
+  LlamaConfigSchema,
+  parseLlamaConfig,
+  llamaParamCount,
+  LLAMA_LIMITS,
+  type LlamaConfig,
+  type RopeScaling,
+} from "./llama-config.ts";
+export {
+  rmsNormForward,
+  rmsNormBackward,
+  ropeInvFreq,
+  ropeForward,
+  ropeBackward,
+  swigluForward,
+  swigluBackward,
+  gqaAttentionBackward,
+  type RopeLayout,
+  type RopeOptions,
+} from "./llama-layers.ts";

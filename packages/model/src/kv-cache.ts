@@ -1,170 +1,106 @@
-// Generation with a KV cache.
+// The KV cache: the keys and values of every position a decoder has already seen.
 //
-// A decoder generates one token at a time, and at step t attention needs the keys
-// and values of every earlier position. They do not change once computed (the
-// causal mask means position t2 never sees anything after it), so we keep them:
+// Position t's key k_t and value v_t depend only on tokens ≤ t (the causal mask
+// sees to it, layer after layer), so once computed they never change. Generation
+// keeps them instead of recomputing the prefix for every new token:
 //
-//   prefill:  run the prompt's T tokens at once, store k, v for positions 0..T-1
-//   step:     run ONE new token at position p = cache.length; its query attends to
-//             the stored keys 0..p-1 plus its own key; append its k, v
+//   prefill:  run the prompt's T tokens at once, store their k, v
+//   step:     run ONE new token at position p = length; its query attends to the
+//             stored keys 0 … p-1 and its own; append its k, v
 //
-// Per new token that is O(T·C) attention work instead of recomputing the whole
-// O(T²·C) prefix (and all its matmuls): bench/generate.bench.ts measures the gain.
-// The cache layout per layer is [B, n_head, capacity, head_dim], the
-// `past_key_values.{i}.key` layout of Hugging Face's GPT-2 and of our ONNX export.
+// Per new token that is O(T·C) attention work instead of the whole O(T²·C) prefix
+// and all its matmuls (bench/generate.bench.ts measures the gain).
+//
+// `KVStore` is what the forward pass (forward.ts) needs from a cache; lab 02 has
+// the learner write a contiguous and a paged one, lab 04 a quantized one, and all
+// of them plug into the same forward. `KVCache` below is the specimen's own.
 
 import { headDim, type GPTConfig } from "./config.ts";
-import type { GPT } from "./gpt.ts";
-import { encoderForward, geluForward, layerNormForward, residualForward } from "./layers.ts";
-import { matmulTransBInto } from "@llm-labs/tensor";
-import { linearForward } from "./linear.ts";
 import type { Floats } from "./params.ts";
 
-export class KVCache {
-  readonly key: Float32Array[] = []; // per layer, [B, H, capacity, hs]
-  readonly value: Float32Array[] = [];
-  length = 0; // positions filled so far (the "past" length)
+// F: what headKeys hands out; float32 everywhere except the float64 gradient check.
+export interface KVStore<F extends Floats = Float32Array> {
+  readonly heads: number; // key/value heads per layer (GPT-2: n_head; grouped-query attention: fewer)
+  readonly d: number; // head dimension
+  readonly length: number; // positions stored so far: where this call's tokens start
+  // Store T new positions of one layer for B sequences. k, v: [B, T, heads·d], head h in
+  // columns h·d … (h+1)·d. `length` moves only in advance(), after every layer appended.
+  append(layer: number, k: Floats, v: Floats, B: number, T: number): void;
+  advance(T: number): void;
+  // Sequence b's keys (or values) of head h, positions 0 … total-1, as one [total, d] array.
+  headKeys(layer: number, b: number, h: number, total: number): F;
+  headValues(layer: number, b: number, h: number, total: number): F;
+}
+
+// Contiguous storage, per layer [batch, heads, capacity, d]: the layout of Hugging
+// Face's `past_key_values` and of our ONNX export, so one (sequence, head) is a
+// contiguous [capacity, d] block and headKeys is a view, not a copy.
+export class KVCache implements KVStore<Floats> {
+  readonly keys: Floats[] = []; // per layer [batch, heads, capacity, d]
+  readonly values: Floats[] = [];
+  length = 0;
 
   constructor(
-    readonly config: GPTConfig,
-    readonly batch: number,
-    readonly capacity: number = config.n_positions,
+    readonly layers: number,
+    readonly heads: number,
+    readonly d: number,
+    readonly capacity: number,
+    readonly batch = 1,
+    dtype: "float32" | "float64" = "float32",
   ) {
-    if (capacity > config.n_positions) {
+    for (const [what, n] of [
+      ["layers", layers],
+      ["heads", heads],
+      ["head dimension", d],
+      ["batch", batch],
+    ] as const)
+      if (!Number.isInteger(n) || n < 0) throw new Error(`KVCache: ${what} must be a whole number, got ${n}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`KVCache: capacity must be a positive integer, got ${capacity}`);
+    const size = batch * heads * capacity * d;
+    for (let l = 0; l < layers; l++) {
+      this.keys.push(dtype === "float64" ? new Float64Array(size) : new Float32Array(size));
+      this.values.push(dtype === "float64" ? new Float64Array(size) : new Float32Array(size));
+    }
+  }
+
+  // A cache for a model's every layer, as long as its context unless told otherwise.
+  static for(config: GPTConfig, batch = 1, capacity = config.n_positions): KVCache {
+    if (capacity > config.n_positions)
       throw new Error(`KVCache: capacity ${capacity} exceeds n_positions (${config.n_positions})`);
-    }
-    const size = batch * config.n_head * capacity * headDim(config);
-    for (let l = 0; l < config.n_layer; l++) {
-      this.key.push(new Float32Array(size));
-      this.value.push(new Float32Array(size));
-    }
+    return new KVCache(config.n_layer, config.n_head, headDim(config), capacity, batch);
   }
-}
 
-// Attention of T new queries against the cache (which already holds their k, v):
-// query t of this chunk sits at absolute position p0 + t and may attend to 0..p0+t.
-//   out_t = Σ_{j ≤ p0+t} softmax_j(q_t · k_j / sqrt(hs)) · v_j
-function cachedAttention(
-  out: Floats,
-  qkv: Floats,
-  K: Float32Array,
-  Vc: Float32Array,
-  B: number,
-  T: number,
-  C: number,
-  H: number,
-  p0: number,
-  cap: number,
-): void {
-  const hs = C / H;
-  const scale = 1 / Math.sqrt(hs);
-  const C3 = 3 * C;
-  const scores = new Float64Array(p0 + T);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const base = (b * H + h) * cap * hs; // start of this (batch, head) in the cache
+  append(layer: number, k: Floats, v: Floats, B: number, T: number): void {
+    const { heads: H, d, capacity: cap } = this;
+    if (B !== this.batch) throw new Error(`KVCache: made for batch ${this.batch}, got batch ${B}`);
+    if (this.length + T > cap)
+      throw new Error(`KVCache: ${this.length} cached + ${T} new positions exceed the capacity ${cap}`);
+    const K = this.keys[layer];
+    const V = this.values[layer];
+    for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
-        const q = (b * T + t) * C3 + h * hs;
-        const last = p0 + t;
-        let max = -Infinity;
-        for (let j = 0; j <= last; j++) {
-          const k = base + j * hs;
-          let s = 0;
-          for (let i = 0; i < hs; i++) s += qkv[q + i] * K[k + i];
-          s *= scale;
-          scores[j] = s;
-          if (s > max) max = s;
-        }
-        let sum = 0;
-        for (let j = 0; j <= last; j++) {
-          scores[j] = Math.exp(scores[j] - max);
-          sum += scores[j];
-        }
-        const o = (b * T + t) * C + h * hs;
-        for (let i = 0; i < hs; i++) out[o + i] = 0;
-        for (let j = 0; j <= last; j++) {
-          const w = scores[j] / sum;
-          const v = base + j * hs;
-          for (let i = 0; i < hs; i++) out[o + i] += w * Vc[v + i];
-        }
-      }
-    }
-  }
-}
-
-// Runs T new tokens per sequence ([B, T] row-major ids) through the model,
-// appending their keys and values to `cache`. Returns logits [B, T, V].
-export function forwardCached(
-  model: GPT,
-  ids: ArrayLike<number>,
-  B: number,
-  T: number,
-  cache: KVCache,
-): Float32Array {
-  const c = model.config;
-  const p = model.params;
-  const C = c.n_embd;
-  const N = B * T;
-  const V = c.vocab_size;
-  const H = c.n_head;
-  const hs = headDim(c);
-  const eps = c.layer_norm_epsilon;
-  if (ids.length !== N)
-    throw new Error(`forwardCached: expected B·T = ${B}·${T} = ${N} token ids, got ${ids.length}`);
-  if (B !== cache.batch)
-    throw new Error(`forwardCached: the cache was made for batch ${cache.batch}, got batch ${B}`);
-  const p0 = cache.length;
-  const cap = cache.capacity;
-  if (p0 + T > cap) {
-    throw new Error(
-      `forwardCached: ${p0} cached + ${T} new positions exceed the cache capacity ${cap} (n_positions ${c.n_positions})`,
-    );
-  }
-  const F = (n: number) => new Float32Array(n);
-  let x: Floats = F(N * C);
-  encoderForward(x, ids, p.wte, p.wpe, B, T, C, V, p0);
-  const ln = F(N * C);
-  const mean = F(N);
-  const rstd = F(N);
-  const qkv = F(N * 3 * C);
-  const atty = F(N * C);
-  const proj = F(N * C);
-  const fch = F(N * 4 * C);
-  const fchGelu = F(N * 4 * C);
-  const res = F(N * C);
-  for (let l = 0; l < c.n_layer; l++) {
-    const w = p.h[l];
-    const K = cache.key[l];
-    const Vc = cache.value[l];
-    layerNormForward(ln, mean, rstd, x, w.ln_1.weight, w.ln_1.bias, N, C, eps);
-    linearForward(qkv, ln, w.c_attn.weight, w.c_attn.bias, N, C, 3 * C);
-    // append this chunk's k and v at positions p0..p0+T-1
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const row = (b * T + t) * 3 * C;
+        const src = (b * T + t) * H * d; // row (b, t) of k and v
         for (let h = 0; h < H; h++) {
-          const dst = ((b * H + h) * cap + p0 + t) * hs;
-          for (let i = 0; i < hs; i++) {
-            K[dst + i] = qkv[row + C + h * hs + i];
-            Vc[dst + i] = qkv[row + 2 * C + h * hs + i];
+          const dst = ((b * H + h) * cap + this.length + t) * d; // slot (b, h, length + t)
+          for (let i = 0; i < d; i++) {
+            K[dst + i] = k[src + h * d + i];
+            V[dst + i] = v[src + h * d + i];
           }
         }
       }
-    }
-    cachedAttention(atty, qkv, K, Vc, B, T, C, H, p0, cap);
-    linearForward(proj, atty, w.attn_c_proj.weight, w.attn_c_proj.bias, N, C, C);
-    residualForward(res, x, proj, N * C);
-    layerNormForward(ln, mean, rstd, res, w.ln_2.weight, w.ln_2.bias, N, C, eps);
-    linearForward(fch, ln, w.c_fc.weight, w.c_fc.bias, N, C, 4 * C);
-    geluForward(fchGelu, fch, N * 4 * C);
-    linearForward(proj, fchGelu, w.mlp_c_proj.weight, w.mlp_c_proj.bias, N, 4 * C, C);
-    const next = F(N * C);
-    residualForward(next, res, proj, N * C);
-    x = next;
   }
-  layerNormForward(ln, mean, rstd, x, p.ln_f.weight, p.ln_f.bias, N, C, eps);
-  const out = F(N * V);
-  matmulTransBInto(out, ln, p.wte, N, C, V);
-  cache.length = p0 + T;
-  return out;
+
+  advance(T: number): void {
+    this.length += T;
+  }
+
+  headKeys(layer: number, b: number, h: number, total: number): Floats {
+    const start = (b * this.heads + h) * this.capacity * this.d;
+    return this.keys[layer].subarray(start, start + total * this.d);
+  }
+  headValues(layer: number, b: number, h: number, total: number): Floats {
+    const start = (b * this.heads + h) * this.capacity * this.d;
+    return this.values[layer].subarray(start, start + total * this.d);
+  }
 }

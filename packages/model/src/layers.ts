@@ -5,6 +5,7 @@
 // The structure follows karpathy's llm.c (train_gpt2.c): one function per layer,
 // each saving what its backward pass (backward.ts) will need.
 
+import type { KVStore } from "./kv-cache.ts";
 import type { Floats } from "./params.ts";
 
 // Token + position embedding (GPT-2 §2.3; Radford et al. 2018 for GPT-1's
@@ -70,54 +71,65 @@ export function layerNormForward(
   }
 }
 
-// Causal multi-head self-attention (Vaswani et al. 2017, §3.2.1–3.2.2), given
-// qkv[B, T, 3C] = [q | k | v] from c_attn. For each head h, query position t:
-//   score[t2] = q_t · k_t2 / sqrt(hs)          for t2 ≤ t (the causal mask: no peeking ahead)
-//   att[t2]   = softmax(score)[t2]
-//   out_t     = Σ_t2 att[t2] · v_t2            written to columns h·hs … (h+1)·hs
-// att [B, H, T, T] is saved for the backward pass (entries t2 > t stay 0).
+// Causal multi-head self-attention (Vaswani et al. 2017, §3.2.1–3.2.2) of T new
+// queries per sequence over a KV store that already holds their own keys and
+// values: query t sits at position p0 + t (p0 = store.length) and sees 0 … p0 + t.
+//   score_j = q_t · k_j / sqrt(d)            for j ≤ p0 + t (the causal mask: no peeking ahead)
+//   a_j     = softmax(score)_j
+//   out_t   = Σ_j a_j · v_j                  written to columns h·d … (h+1)·d
+// Query head h reads key/value head ⌊h / (H / H_kv)⌋: grouped-query attention
+// (Ainslie et al. 2023) when the store has fewer heads than the queries; GPT-2 has H_kv = H.
+// q, out: [B, T, H·d]. probs [B, H, T, T], when given, keeps every a (the backward
+// pass needs them; only a whole sequence, p0 = 0, has them all).
 export function attentionForward(
   out: Floats,
-  att: Floats,
-  qkv: Floats,
+  q: Floats,
+  store: KVStore<Floats>,
+  layer: number,
   B: number,
   T: number,
-  C: number,
   H: number,
+  probs?: Floats,
 ): void {
-  const hs = C / H;
-  const scale = 1 / Math.sqrt(hs);
-  const C3 = 3 * C;
+  const d = store.d;
+  const p0 = store.length;
+  const total = p0 + T;
+  const group = H / store.heads;
+  const scale = 1 / Math.sqrt(d);
+  const C = H * d;
+  if (probs && p0 !== 0) throw new Error("attentionForward: probabilities are kept only for whole sequences");
+  // scores in the precision of the model (float32, or float64 for the gradient check)
+  const row = q instanceof Float64Array ? new Float64Array(total) : new Float32Array(total);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
+      const K = store.headKeys(layer, b, Math.floor(h / group), total); // [total, d]
+      const V = store.headValues(layer, b, Math.floor(h / group), total);
       for (let t = 0; t < T; t++) {
-        const q = (b * T + t) * C3 + h * hs;
-        const a = ((b * H + h) * T + t) * T;
+        const a = probs ? probs.subarray(((b * H + h) * T + t) * T, ((b * H + h) * T + t + 1) * T) : row;
+        const qt = (b * T + t) * C + h * d;
+        const last = p0 + t;
         let max = -Infinity;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const k = (b * T + t2) * C3 + C + h * hs;
+        for (let j = 0; j <= last; j++) {
           let s = 0;
-          for (let i = 0; i < hs; i++) s += qkv[q + i] * qkv[k + i];
+          for (let i = 0; i < d; i++) s += q[qt + i] * K[j * d + i];
           s *= scale;
-          att[a + t2] = s;
+          a[j] = s;
           if (s > max) max = s;
         }
         // softmax, subtracting the max so exp cannot overflow
         let sum = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const e = Math.exp(att[a + t2] - max);
-          att[a + t2] = e;
+        for (let j = 0; j <= last; j++) {
+          const e = Math.exp(a[j] - max);
+          a[j] = e;
           sum += e;
         }
         const inv = 1 / sum;
-        for (let t2 = 0; t2 <= t; t2++) att[a + t2] *= inv;
-        for (let t2 = t + 1; t2 < T; t2++) att[a + t2] = 0;
-        const o = (b * T + t) * C + h * hs;
-        for (let i = 0; i < hs; i++) out[o + i] = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const v = (b * T + t2) * C3 + 2 * C + h * hs;
-          const w = att[a + t2];
-          for (let i = 0; i < hs; i++) out[o + i] += w * qkv[v + i];
+        for (let j = 0; j <= last; j++) a[j] *= inv;
+        for (let j = last + 1; j < a.length; j++) a[j] = 0;
+        for (let i = 0; i < d; i++) out[qt + i] = 0;
+        for (let j = 0; j <= last; j++) {
+          const w = a[j];
+          for (let i = 0; i < d; i++) out[qt + i] += w * V[j * d + i];
         }
       }
     }

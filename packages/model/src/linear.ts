@@ -15,7 +15,12 @@
 // The three kernels live in @llm-labs/tensor's matmul.ts (register blocking):
 // the speed of training on a laptop CPU is set almost entirely by their loops.
 
-import { type Floats, matmulInto, matmulTransAInto, matmulTransBInto } from "@llm-labs/tensor";
+import {
+  type Floats,
+  matmulAccumulate,
+  matmulTransAAccumulate,
+  matmulTransBAccumulate,
+} from "@llm-labs/tensor";
 
 // Y[N, OUT] = X[N, IN] · W[IN, OUT] + b
 export function linearForward(
@@ -28,7 +33,7 @@ export function linearForward(
   OUT: number,
 ): void {
   for (let n = 0; n < N; n++) Y.set(b, n * OUT);
-  matmulInto(Y, X, W, N, IN, OUT);
+  matmulAccumulate(Y, X, W, N, IN, OUT);
 }
 
 // dX += dY·Wᵀ, dW += Xᵀ·dY, db += Σ_n dY[n, :]
@@ -43,8 +48,8 @@ export function linearBackward(
   IN: number,
   OUT: number,
 ): void {
-  matmulTransBInto(dX, dY, W, N, OUT, IN);
-  matmulTransAInto(dW, X, dY, IN, N, OUT);
+  matmulTransBAccumulate(dX, dY, W, N, OUT, IN);
+  matmulTransAAccumulate(dW, X, dY, IN, N, OUT);
   for (let n = 0; n < N; n++) {
     const row = n * OUT;
     for (let o = 0; o < OUT; o++) db[o] += dY[row + o];

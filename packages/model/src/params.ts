@@ -44,12 +44,15 @@ export interface Block {
   c_fc: Linear;
   mlp_c_proj: Linear;
 }
-export interface Params {
-  flat: Floats; // every parameter, in `paramShapes` order
-  wte: Floats;
-  wpe: Floats;
+// The tensors the forward pass reads (a pruned model has these and no flat buffer).
+export interface Weights {
+  wte: Floats; // [vocab_size, n_embd]
+  wpe: Floats; // [n_positions, n_embd]
   h: Block[];
   ln_f: Norm;
+}
+export interface Params extends Weights {
+  flat: Floats; // every parameter, in `paramShapes` order
 }
 
 // Names and shapes in a fixed order (the order of the flat buffer and of the files).

@@ -51,13 +51,14 @@ export interface SafeTensorsFile {
   metadata: Record<string, string>;
 }
 
-// The reference implementation refuses headers above 100 MB (MAX_HEADER_SIZE).
 import { UserError } from "@llm-labs/errors";
 
-const MAX_HEADER = 100_000_000;
+// The reference implementation refuses headers above 100 MB (MAX_HEADER_SIZE).
+export const MAX_HEADER = 100_000_000;
 
 function fail(where: string, msg: string): never {
-  throw new UserError(`safetensors${where ? ` ${where}` : ""}: ${msg}`);
+  // One line, whatever the file held: a tensor name may contain a newline.
+  throw new UserError(`safetensors${where ? ` ${where}` : ""}: ${msg.replace(/[\r\n]/g, " ")}`);
 }
 
 function isDtype(s: unknown): s is Dtype {
@@ -83,23 +84,42 @@ export function readSafetensors(file: Uint8Array, where = ""): SafeTensorsFile {
   }
   const headerLen = Number(n);
   if (headerLen > MAX_HEADER) fail(where, `header length ${headerLen} bytes is above the 100 MB limit`);
-  const text = new TextDecoder("utf-8", { fatal: true }).decode(file.subarray(8, 8 + headerLen));
+  const headerBytes = file.subarray(8, 8 + headerLen);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+  } catch {
+    fail(
+      where,
+      `the header is not UTF-8: file byte ${8 + firstBadUtf8(headerBytes)} is not part of a valid character`,
+    );
+  }
   if (!text.startsWith("{"))
     fail(
       where,
-      `the header must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`,
+      `the header (file byte 8) must be a JSON object starting with '{', got ${JSON.stringify(text.slice(0, 20))}`,
     );
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
-    fail(where, `the header is not valid JSON: ${(e as Error).message}`);
+    // V8 says "… in JSON at position N", N counted in characters of the header.
+    fail(where, `the header (file bytes 8..${8 + headerLen}) is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header))
     fail(where, "the header must be a JSON object");
+  // JSON.parse keeps the last of two equal keys; the file would mean two things.
+  const dup = duplicateKey(text);
+  if (dup)
+    fail(
+      where,
+      `${dup.inside ? `${dup.inside} has` : "the header has"} the key ${JSON.stringify(dup.key)} twice (the second at header character ${dup.at}); ${dup.inside ? "keys" : "tensor names"} must be unique`,
+    );
 
   const data = file.subarray(8 + headerLen);
-  const metadata: Record<string, string> = {};
+  // A null prototype, so that a key "__proto__" is a key like any other
+  // (on {} the assignment would change the object's prototype and vanish).
+  const metadata: Record<string, string> = Object.create(null);
   const entries: { name: string; dtype: Dtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
@@ -113,8 +133,8 @@ export function readSafetensors(file: Uint8Array, where = ""): SafeTensorsFile {
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== "object" || info === null)
-      fail(where, `tensor "${name}": expected {dtype, shape, data_offsets}`);
+    if (typeof info !== "object" || info === null || Array.isArray(info))
+      fail(where, `tensor "${name}": expected {dtype, shape, data_offsets}, got ${JSON.stringify(info)}`);
     if (!isDtype(info.dtype)) {
       fail(
         where,
@@ -142,6 +162,8 @@ export function readSafetensors(file: Uint8Array, where = ""): SafeTensorsFile {
     }
     const [begin, end] = offs as [number, number];
     const expected = numel(shape) * DTYPE_SIZES[info.dtype];
+    if (!Number.isSafeInteger(expected))
+      fail(where, `tensor "${name}": shape [${shape.join(", ")}] has more elements than a file can hold`);
     if (end - begin !== expected) {
       fail(
         where,
@@ -159,7 +181,7 @@ export function readSafetensors(file: Uint8Array, where = ""): SafeTensorsFile {
     if (e.begin < cursor) {
       fail(
         where,
-        `overlapping offsets: tensor "${e.name}" [${e.begin}, ${e.end}) overlaps tensor "${prev!.name}" [${prev!.begin}, ${prev!.end})`,
+        `overlapping offsets: tensor "${e.name}" [${e.begin}, ${e.end}) overlaps tensor "${prev?.name}" [${prev?.begin}, ${prev?.end})`,
       );
     }
     if (e.begin > cursor)
@@ -189,9 +211,83 @@ export function readSafetensors(file: Uint8Array, where = ""): SafeTensorsFile {
   return { tensors, metadata };
 }
 
+// The offset of the first byte that is not part of a well-formed UTF-8
+// character (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+function firstBadUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    // [length, lowest allowed second byte, highest allowed second byte]
+    const [len, lo, hi] =
+      c < 0x80
+        ? [1, 0, 0]
+        : c >= 0xc2 && c <= 0xdf
+          ? [2, 0x80, 0xbf]
+          : c === 0xe0
+            ? [3, 0xa0, 0xbf]
+            : c === 0xed
+              ? [3, 0x80, 0x9f]
+              : c >= 0xe1 && c <= 0xef
+                ? [3, 0x80, 0xbf]
+                : c === 0xf0
+                  ? [4, 0x90, 0xbf]
+                  : c === 0xf4
+                    ? [4, 0x80, 0x8f]
+                    : c >= 0xf1 && c <= 0xf3
+                      ? [4, 0x80, 0xbf]
+                      : [0, 0, 0];
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) {
+      const d = b[i + k];
+      const ok = d !== undefined && (k === 1 ? d >= lo && d <= hi : d >= 0x80 && d <= 0xbf);
+      if (!ok) return i;
+    }
+    i += len;
+  }
+  return b.length;
+}
+
+// The first key that appears twice in one object of a valid JSON text, with
+// the object it is in ("tensor \"x\"", "__metadata__", or undefined for the
+// top level) and its character offset. JSON.parse cannot tell us: it keeps
+// the last value. A scan over strings and brackets is enough, because
+// JSON.parse has already checked the syntax.
+function duplicateKey(text: string): { key: string; inside?: string; at: number } | undefined {
+  const stack: { keys: Set<string> | null; name?: string }[] = []; // null: an array
+  let pendingKey: string | undefined; // the last key read, naming the value that follows
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      const top = stack.at(-1);
+      // A string is a key if it is followed by ':' (whitespace allowed).
+      let j = i + 1;
+      while (text[j] === " " || text[j] === "\t" || text[j] === "\n" || text[j] === "\r") j++;
+      if (top?.keys && text[j] === ":") {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (top.keys.has(key)) return { key, inside: top.name, at: start };
+        top.keys.add(key);
+        pendingKey = key;
+      }
+    } else if (c === "{" || c === "[") {
+      // Name the object for the message: top-level values are tensors (or __metadata__).
+      const name =
+        stack.length === 1 && pendingKey !== undefined
+          ? pendingKey === "__metadata__"
+            ? "__metadata__"
+            : `tensor ${JSON.stringify(pendingKey)}`
+          : stack.at(-1)?.name;
+      stack.push({ keys: c === "{" ? new Set() : null, name });
+    } else if (c === "}" || c === "]") stack.pop();
+  }
+  return undefined;
+}
+
 // A float32 tensor as a Float32Array (other dtypes are refused, by name).
 export function asFloat32(t: SafeTensor, name: string): Float32Array {
-  if (t.dtype !== "F32") throw new Error(`safetensors: tensor "${name}" is ${t.dtype}, expected F32`);
+  if (t.dtype !== "F32")
+    throw new UserError(`safetensors: tensor "${name}" is ${t.dtype}; this course reads F32 weights only`);
   return new Float32Array(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength / 4);
 }
 
@@ -208,7 +304,8 @@ export function writeSafetensors(
   tensors: Iterable<[string, TensorToWrite]>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // A null prototype: a tensor or metadata key "__proto__" is written like any other.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];
   let offset = 0;

@@ -11,7 +11,8 @@
 import { Rng } from "@llm-labs/tensor";
 import { AdamW, clipGradNorm } from "./adamw.ts";
 import { lossAndGrads, zeroGrads } from "./backward.ts";
-import type { Activations, GPT } from "./gpt.ts";
+import type { Activations } from "./forward.ts";
+import type { GPT } from "./gpt.ts";
 import { paramShapes } from "./params.ts";
 import { learningRate, type Schedule } from "./schedule.ts";
 

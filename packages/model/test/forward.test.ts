@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { geluTanh, layerNorm, matmul, matmulTransB, softmax, tensor, type Tensor } from "@llm-labs/tensor";
 import { forward, logits, type GPT } from "../src/gpt.ts";
-import { forwardCached, KVCache } from "../src/kv-cache.ts";
+import { KVCache } from "../src/kv-cache.ts";
 import { viewParams } from "../src/params.ts";
-import { forwardWithLinears, type LinearHook } from "../src/forward-linears.ts";
+import { forwardWithLinears } from "../src/forward-linears.ts";
+import { forwardPass, type AttentionHook, type LinearHook } from "../src/forward.ts";
+import { attentionForward } from "../src/layers.ts";
 import { linearForward } from "../src/linear.ts";
 import { maxAbsDiff, randomModel, tinyConfig as config } from "./helpers.ts";
 
@@ -103,14 +105,14 @@ describe("GPT forward", () => {
 
   it("KV cache: prefill + one-token steps give the same logits as the full forward", () => {
     const full = logits(model, [seqA, seqB]);
-    const cache = new KVCache(config, 2);
+    const cache = KVCache.for(config, 2);
     const V = config.vocab_size;
     const T = seqA.length;
     const got = new Float32Array(2 * T * V);
-    const pre = forwardCached(model, [...seqA.slice(0, 4), ...seqB.slice(0, 4)], 2, 4, cache);
+    const pre = forwardPass(model, [...seqA.slice(0, 4), ...seqB.slice(0, 4)], 2, 4, { cache });
     for (let b = 0; b < 2; b++) got.set(pre.subarray(b * 4 * V, (b + 1) * 4 * V), b * T * V);
     for (let t = 4; t < T; t++) {
-      const step = forwardCached(model, [seqA[t], seqB[t]], 2, 1, cache);
+      const step = forwardPass(model, [seqA[t], seqB[t]], 2, 1, { cache });
       got.set(step.subarray(0, V), t * V);
       got.set(step.subarray(V), (T + t) * V);
     }
@@ -123,16 +125,20 @@ describe("GPT forward", () => {
       /token id 40 at \[batch 0, position 2\] is out of range: vocab_size is 40/,
     );
     expect(() => logits(model, [[1, -1]])).toThrow(/token id -1 at \[batch 0, position 1\]/);
-    expect(() => forwardCached(model, [2.5], 1, 1, new KVCache(config, 1))).toThrow(/token id 2.5/);
+    expect(() => forwardPass(model, [2.5], 1, 1, { cache: KVCache.for(config) })).toThrow(/token id 2.5/);
   });
 
   it("rejects sequences longer than n_positions and a full cache", () => {
     const long = Array.from({ length: 33 }, () => 1);
     expect(() => logits(model, [long])).toThrow(/sequence length 33 is longer than n_positions \(32\)/);
-    const cache = new KVCache(config, 1);
-    forwardCached(model, long.slice(0, 32), 1, 32, cache);
-    expect(() => forwardCached(model, [1], 1, 1, cache)).toThrow(
-      /32 cached \+ 1 new positions exceed the cache capacity 32/,
+    const cache = KVCache.for(config);
+    forwardPass(model, long.slice(0, 32), 1, 32, { cache });
+    expect(() => forwardPass(model, [1], 1, 1, { cache })).toThrow(
+      /32 cached \+ 1 new positions exceed n_positions \(32\)/,
+    );
+    const small = KVCache.for(config, 1, 4);
+    expect(() => forwardPass(model, [1, 2, 3, 4, 5], 1, 5, { cache: small })).toThrow(
+      /0 cached \+ 5 new positions exceed the capacity 4/,
     );
   });
 
@@ -186,5 +192,67 @@ describe("forwardWithLinears", () => {
     expect(() => forwardWithLinears(model, ids.slice(1), B, T, () => new Float32Array())).toThrow(
       /expected B·T = 2·5 = 10 token ids, got 9/,
     );
+  });
+});
+
+describe("forwardPass hooks", () => {
+  const B = 2;
+  const T = 6;
+  const ids = Array.from({ length: B * T }, (_, i) => (i * 5 + 1) % config.vocab_size);
+
+  it("the attention hook is called once per layer over the chunk's own keys, and what it returns is used", () => {
+    const calls: string[] = [];
+    const spy: AttentionHook = (l, q, store, b, t, H) => {
+      calls.push(`${l}: ${b}×${t}, ${H} heads, ${store.length} stored before`);
+      const out = new Float32Array(q.length);
+      attentionForward(out, q, store, l, b, t, H);
+      return out;
+    };
+    const withSpy = forwardPass(model, ids, B, T, { attention: spy });
+    expect(calls).toEqual(
+      Array.from({ length: config.n_layer }, () => `0: ${B}×${T}, ${config.n_head} heads, 0 stored before`),
+    );
+    expect(Array.from(withSpy)).toEqual(Array.from(forwardPass(model, ids, B, T)));
+    const zeros = forwardPass(model, ids, B, T, { attention: (_l, q) => new Float32Array(q.length) });
+    expect(maxAbsDiff(zeros, withSpy)).toBeGreaterThan(1e-3);
+  });
+
+  it("keeps activations only when asked, and they hold the logits it returns", () => {
+    const a = forward(model, ids, B, T);
+    expect(Array.from(a.logits)).toEqual(Array.from(forwardPass(model, ids, B, T)));
+    // every attention row sums to 1 over the positions it may see, and is 0 after them
+    const att = a.layers[0].att;
+    for (let t = 0; t < T; t++) {
+      const row = att.subarray(t * T, (t + 1) * T);
+      expect(Array.from(row).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
+      for (let j = t + 1; j < T; j++) expect(row[j]).toBe(0);
+    }
+  });
+});
+
+// Grouped-query attention by hand: 4 query heads over 2 key/value heads, d = 1,
+// one sequence of two positions. Heads 0 and 1 read kv head 0, heads 2 and 3 kv head 1.
+//   kv head 0: k = [1, 2], v = [10, 20];  kv head 1: k = [0, 1], v = [30, 40]
+//   query row t = 1 (it sees positions 0 and 1), q = [1, 0, 2, 0] · √1:
+//     head 0: scores [1, 2] → softmax [e¹, e²]/(e¹+e²) = [0.2689, 0.7311] → 10·0.2689 + 20·0.7311 = 17.311
+//     head 1: scores [0, 0] → [½, ½] → 15
+//     head 2: scores [0, 2] → [0.1192, 0.8808] → 30·0.1192 + 40·0.8808 = 38.808
+//     head 3: scores [0, 0] → 35
+describe("attentionForward", () => {
+  it("lets a group of query heads share one key/value head (GQA), as worked by hand", () => {
+    const store = new KVCache(1, 2, 1, 2);
+    // k, v [B=1, T=2, 2 kv heads · d=1]: row t = [head 0, head 1]
+    store.append(0, Float32Array.from([1, 0, 2, 1]), Float32Array.from([10, 30, 20, 40]), 1, 2);
+    const q = Float32Array.from([0, 0, 0, 0, 1, 0, 2, 0]); // [T=2, 4 heads · 1]
+    const out = new Float32Array(8);
+    attentionForward(out, q, store, 0, 1, 2, 4);
+    const s = (a: number, b: number) => Math.exp(a) / (Math.exp(a) + Math.exp(b));
+    expect(out[4]).toBeCloseTo(10 * s(1, 2) + 20 * s(2, 1), 5);
+    expect(out[4]).toBeCloseTo(17.311, 3);
+    expect(out[5]).toBeCloseTo(15, 5);
+    expect(out[6]).toBeCloseTo(38.808, 3);
+    expect(out[7]).toBeCloseTo(35, 5);
+    // row 0 sees only position 0: every head returns its kv head's first value
+    expect(Array.from(out.subarray(0, 4))).toEqual([10, 10, 30, 30]);
   });
 });

@@ -3,11 +3,11 @@ export { assertShape, formatShape, numel, rowsAndCols, shapeOf, tensor, zeros } 
 export type { Tensor } from "./tensor.ts";
 export {
   matmul,
-  matmulInto,
+  matmulAccumulate,
   matmulNaive,
-  matmulTransAInto,
+  matmulTransAAccumulate,
   matmulTransB,
-  matmulTransBInto,
+  matmulTransBAccumulate,
 } from "./matmul.ts";
 export type { Floats } from "./matmul.ts";
 export { logSoftmax, softmax } from "./softmax.ts";
@@ -19,3 +19,4 @@ export { Rng, randn } from "./rng.ts";
 export { argmax, probsAfterFilters, sample } from "./sampling.ts";
 export type { SampleOptions } from "./sampling.ts";
 export { maxAbsDiff } from "./compare.ts";
+export { cholesky, inverseCholeskyUpper, spdInverse } from "./linalg.ts";

@@ -72,7 +72,7 @@ export function matmulNaive(a: Tensor, b: Tensor): Tensor {
 //    i-k-j path.
 // We tried tiling over k and j as well (so a block of B stays in cache): at the
 // sizes in this course (up to 512) it gave no consistent gain, so it is left out.
-export function matmulInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
+export function matmulAccumulate(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const c0 = i * N;
@@ -145,7 +145,14 @@ export function matmulInto(C: Floats, A: Floats, B: Floats, M: number, K: number
 // contiguous rows. We compute a 2×4 block of outputs at once (rows i, i+1 of A
 // against rows j..j+3 of B): 8 running sums, and each value loaded is used 2 or
 // 4 times. Used for dX = dY·Wᵀ and for the tied LM head, logits = x · wteᵀ.
-export function matmulTransBInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
+export function matmulTransBAccumulate(
+  C: Floats,
+  A: Floats,
+  B: Floats,
+  M: number,
+  K: number,
+  N: number,
+): void {
   let i = 0;
   for (; i + 2 <= M; i += 2) {
     const a0 = i * K;
@@ -217,8 +224,15 @@ export function matmulTransBInto(C: Floats, A: Floats, B: Floats, M: number, K: 
 
 // C[M, N] += Aᵀ · B, A stored [K, M], B [K, N]: C[i, j] += Σ_k A[k, i] · B[k, j].
 // The weight gradient dW = Xᵀ·dY (k runs over the N rows of the batch). Same
-// blocking as matmulInto, reading the 4×4 block of A down its columns.
-export function matmulTransAInto(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
+// blocking as matmulAccumulate, reading the 4×4 block of A down its columns.
+export function matmulTransAAccumulate(
+  C: Floats,
+  A: Floats,
+  B: Floats,
+  M: number,
+  K: number,
+  N: number,
+): void {
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const c0 = i * N;
@@ -288,7 +302,7 @@ export function matmulTransAInto(C: Floats, A: Floats, B: Floats, M: number, K: 
   }
 }
 
-type Kernel = typeof matmulInto;
+type Kernel = typeof matmulAccumulate;
 
 // Batching. A is [..., M, K]. B is either one matrix shared by the whole batch
 // ([K, N], or [N, K] transposed), or a batch with the same leading dimensions as A.
@@ -327,10 +341,10 @@ function batched(a: Tensor, b: Tensor, where: string, bTransposed: boolean, kern
 
 // C = A · B for A [..., M, K] and B [K, N] or [..., K, N].
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  return batched(a, b, "matmul", false, matmulInto);
+  return batched(a, b, "matmul", false, matmulAccumulate);
 }
 
 // C = A · Bᵀ for A [..., M, K] and B [N, K] or [..., N, K].
 export function matmulTransB(a: Tensor, b: Tensor): Tensor {
-  return batched(a, b, "matmulTransB", true, matmulTransBInto);
+  return batched(a, b, "matmulTransB", true, matmulTransBAccumulate);
 }

@@ -56,8 +56,14 @@ function filteredProbs(logits: Float32Array, opts: SampleOptions): Float64Array 
     return p;
   }
 
-  // 1. temperature
-  const z = Float64Array.from(logits, (l) => l / temperature);
+  // 1. temperature. A tiny T (say 1e-320) overflows l / T to ±Infinity, and the
+  // softmax below to NaN. Then we divide after shifting by the largest logit,
+  // z_i = (l_i - max_j l_j) / T: the same softmax (it ignores a shift), and
+  // every z_i ≤ 0, so nothing overflows; as T → 0 it becomes the argmax.
+  let lmax = -Infinity;
+  for (let i = 0; i < n; i++) lmax = Math.max(lmax, logits[i]);
+  const shift = Number.isFinite(lmax) && !Number.isFinite(lmax / temperature) ? lmax : 0;
+  const z = Float64Array.from(logits, (l) => (l - shift) / temperature);
 
   // 2. top-k: the tokens outside the k largest get z = -Infinity, i.e. probability 0.
   if (topK !== undefined && topK < n) {

@@ -11,11 +11,11 @@ import { GraphBuilder } from "@llm-labs/onnx";
 import {
   Rng,
   matmul,
-  matmulInto,
+  matmulAccumulate,
   matmulNaive,
-  matmulTransAInto,
+  matmulTransAAccumulate,
   matmulTransB,
-  matmulTransBInto,
+  matmulTransBAccumulate,
   randn,
   tensor,
 } from "../src/index.ts";
@@ -107,14 +107,14 @@ describe("matmul", () => {
     expect(worstRatio(ours, ref, (i) => tol[i])).toBeLessThanOrEqual(1);
   });
 
-  it("matmulInto accumulates: C + A·B, checked against ORT Gemm (beta = 1)", async () => {
+  it("matmulAccumulate accumulates: C + A·B, checked against ORT Gemm (beta = 1)", async () => {
     const rng = new Rng(3);
     const a = randn(rng, [9, 11]);
     const b = randn(rng, [11, 6]);
     const c = randn(rng, [9, 6]);
     const ref = await ortOp("Gemm", { A: a, B: b, C: c });
     const out = Float32Array.from(c.data);
-    matmulInto(out, a.data, b.data, 9, 11, 6);
+    matmulAccumulate(out, a.data, b.data, 9, 11, 6);
     const bound = absBound(a, b);
     // One more rounding for the final addition of C: + u·|C + AB|.
     const tol = (i: number) => 2 * 12 * U * (bound[i] + Math.abs(c.data[i]));
@@ -180,7 +180,7 @@ describe("shape errors", () => {
   });
 });
 
-describe("matmulTransAInto (the weight gradient dW += Xᵀ·dY)", () => {
+describe("matmulTransAAccumulate (the weight gradient dW += Xᵀ·dY)", () => {
   // Shapes that reach every path of the 4×4-blocked loops: multiples of 4 and the leftovers.
   for (const [M, K, N] of [
     [1, 7, 5],
@@ -196,7 +196,7 @@ describe("matmulTransAInto (the weight gradient dW += Xᵀ·dY)", () => {
       const c = randn(rng, [M, N]);
       const ref = await ortOp("Gemm", { A: a, B: b, C: c }, { attrs: { transA: 1 } });
       const out = Float32Array.from(c.data);
-      matmulTransAInto(out, a.data, b.data, M, K, N);
+      matmulTransAAccumulate(out, a.data, b.data, M, K, N);
       // |Aᵀ|·|B| plus |C| (the accumulated term): the bound of the sum above.
       const at = tensor(
         new Float32Array(M * K).map((_, i) => a.data[(i % K) * M + Math.floor(i / K)]),
@@ -210,7 +210,7 @@ describe("matmulTransAInto (the weight gradient dW += Xᵀ·dY)", () => {
 });
 
 describe("the kernels in float64 (what a finite-difference gradient check needs)", () => {
-  it("matmulInto, matmulTransBInto and matmulTransAInto equal the sums written out, to 1e-12", () => {
+  it("matmulAccumulate, matmulTransBAccumulate and matmulTransAAccumulate equal the sums written out, to 1e-12", () => {
     const rng = new Rng(64);
     const [M, K, N] = [6, 9, 5];
     const A = Float64Array.from({ length: M * K }, () => rng.normal());
@@ -226,9 +226,9 @@ describe("the kernels in float64 (what a finite-difference gradient check needs)
     const c1 = new Float64Array(M * N);
     const c2 = new Float64Array(M * N);
     const c3 = new Float64Array(M * N);
-    matmulInto(c1, A, B, M, K, N);
-    matmulTransBInto(c2, A, Bt, M, K, N);
-    matmulTransAInto(c3, At, B, M, K, N);
+    matmulAccumulate(c1, A, B, M, K, N);
+    matmulTransBAccumulate(c2, A, Bt, M, K, N);
+    matmulTransAAccumulate(c3, At, B, M, K, N);
     for (const c of [c1, c2, c3])
       for (let i = 0; i < want.length; i++) expect(Math.abs(c[i] - want[i])).toBeLessThan(1e-12);
   });

@@ -4,8 +4,16 @@ import { join, relative } from "node:path";
 import type { Course } from "../course.ts";
 import { UserError } from "../errors.ts";
 import { loadProgress, recordCheck, saveProgress } from "../exercise/progress.ts";
-import { type ExerciseResult, exerciseResults, runLabTests } from "../exercise/run-tests.ts";
-import { isStarted, resetLab, startLab, workspacePath } from "../exercise/workspace.ts";
+import {
+  type ExerciseResult,
+  type SourceLocation,
+  type Stopped,
+  exerciseResults,
+  runLabTests,
+  sourceLocation,
+  testFilesNaming,
+} from "../exercise/run-tests.ts";
+import { isStarted, resetLab, startLab, workspacePath, writtenExercises } from "../exercise/workspace.ts";
 import { type Lab, findLab } from "../labs.ts";
 import { bold, cyan, dim, green, red, yellow } from "../term/paint.ts";
 import { labStatus, statusText } from "./home.ts";
@@ -85,19 +93,75 @@ async function check(
       dim(`checking ${relative(course.root, src)}/ against ${relative(course.root, lab.dir)}/test/ …`),
     );
   const run = await runLabTests(course, lab, { srcDir: src, tag: "check" });
-  const results = exerciseResults(lab, run);
+  if (run.stopped) {
+    // Killed mid-run: nothing is known about the other exercises, and the
+    // progress file keeps what the last complete check found.
+    if (!quiet) printStopped(course, lab, run.stopped);
+    const stuck = run.stopped.exercise;
+    const results = lab.manifest.exercises.map(
+      (e): ExerciseResult => ({ id: e.id, state: e.id === stuck ? "fail" : "todo", passed: 0, total: 0 }),
+    );
+    return { allPass: false, results };
+  }
+  const results = exerciseResults(lab, run, (id) => testFilesNaming(lab, id));
   recordCheck(course, lab.id, results);
-  if (!quiet) printResults(course, lab, results);
+  // A file of the learner's that cannot load (a syntax error) stops every
+  // test that imports it: say where, once, instead of failing each exercise.
+  const broken = results
+    .map((r) => (r.blocked ? sourceLocation(r.blocked, src, lab.dir) : undefined))
+    .find(Boolean);
+  if (!quiet) printResults(course, lab, results, broken);
   return { allPass: results.every((r) => r.state === "pass"), results };
 }
 
-function printResults(course: Course, lab: Lab, results: ExerciseResult[]): void {
+function printStopped(course: Course, lab: Lab, stop: Stopped): void {
+  const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+  const ex =
+    lab.manifest.exercises.find((e) => e.id === stop.exercise) ??
+    lab.manifest.exercises.find((e) => testFilesNaming(lab, e.id).includes(stop.file));
+  const what = stop.exercise ? `exercise ${stop.exercise}` : (ex?.id ?? lab.id);
+  console.log(
+    `  ${red("✗")} ${what}: stopped, ${stop.step} was still running after ${secs(stop.ranMs)} (its limit is ${secs(stop.limitMs)})`,
+  );
+  console.log(dim("    the run was stopped there, so the other exercises were not checked this time"));
+  // The loop is in code the learner wrote (a stub throws at once): in the
+  // running exercise's region if it is written, else in a written one its
+  // test calls (gqa-group's test runs the learner's causal mask).
+  const written = writtenExercises(course, lab);
+  const suspects =
+    ex && written.includes(ex.id) ? [ex] : lab.manifest.exercises.filter((e) => written.includes(e.id));
+  const ws = relative(course.root, workspacePath(course, lab));
+  const where = (suspects.length ? suspects : ex ? [ex] : [])
+    .map((e) => `${e.title}, in ${ws}/${e.file}`)
+    .join("; or ");
+  console.log(
+    `\n${bold("Next:")} ${where || "your code"}: is there a loop that never ends (a while whose condition never changes)?`,
+  );
+}
+
+function printResults(course: Course, lab: Lab, results: ExerciseResult[], broken?: SourceLocation): void {
+  const rel = (file: string) => relative(course.root, file);
+  if (broken) {
+    const at = [rel(broken.file), broken.line, broken.column].filter((x) => x !== undefined).join(":");
+    console.log(`  ${red("✗")} ${at}: ${broken.what}`);
+    for (const l of broken.frame.slice(0, 6)) console.log(`    ${l}`);
+    console.log(
+      dim("    every test that imports this file stops there, so its exercises were not checked\n"),
+    );
+  }
   const idWidth = Math.max(...lab.manifest.exercises.map((e) => e.id.length));
   const titleWidth = Math.max(...lab.manifest.exercises.map((e) => e.title.length));
   for (const r of results) {
     const ex = lab.manifest.exercises.find((e) => e.id === r.id)!;
-    const mark = r.state === "pass" ? green("✓") : r.state === "todo" ? yellow("·") : red("✗");
-    const note = r.state === "todo" ? dim("not written yet") : r.state === "fail" ? red("failing") : "";
+    const blocked = broken && r.blocked;
+    const mark = r.state === "pass" ? green("✓") : r.state === "todo" || blocked ? yellow("·") : red("✗");
+    const note = blocked
+      ? dim("not checked (see above)")
+      : r.state === "todo"
+        ? dim("not written yet")
+        : r.state === "fail"
+          ? red("failing")
+          : "";
     console.log(
       `  ${mark} ${r.id.padEnd(idWidth)}  ${ex.title.padEnd(titleWidth)}  ${`${r.passed}/${r.total}`.padStart(5)} tests  ${note}`,
     );
@@ -108,6 +172,12 @@ function printResults(course: Course, lab: Lab, results: ExerciseResult[]): void
   console.log(
     `\n  ${green("█".repeat(filled))}${"░".repeat(width - filled)} ${passing}/${results.length} exercises passing`,
   );
+  if (broken) {
+    const line = broken.line ? ` at line ${broken.line}` : "";
+    const what = /unexpected|expected|syntax|parse/i.test(broken.what) ? "the syntax error" : "the error";
+    console.log(`\n${bold("Next:")} fix ${what} in ${rel(broken.file)}${line}, then check again.`);
+    return;
+  }
   const first = results.find((r) => r.state !== "pass");
   if (!first) {
     console.log(
@@ -201,6 +271,15 @@ function reset(course: Course, lab: Lab): number {
   return 0;
 }
 
+// The login name, or undefined where the system has none (a container without /etc/passwd).
+function whoAmI(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
 function status(course: Course, labs: Lab[], argv: string[]): number {
   const usage = "npm run exercise -- status [lab] [--json] [--name <who>]";
   const { values, positionals } = parse(argv, { json: { type: "boolean" }, name: { type: "string" } }, usage);
@@ -208,8 +287,12 @@ function status(course: Course, labs: Lab[], argv: string[]): number {
   const chosen = positionals.length ? [findLab(labs, positionals[0])] : labs;
   const progress = loadProgress(course);
   if (values.json) {
+    // `workshop summary` refuses a file without a name: refuse to write one.
+    const name = values.name ?? (process.env.LLM_LABS_NAME || whoAmI());
+    if (!name?.trim())
+      throw new UserError(`no name for the progress file: pass --name <who>; usage: ${usage}`);
     const report = {
-      name: values.name ?? process.env.LLM_LABS_NAME ?? userInfo().username,
+      name,
       host: hostname(),
       labs: chosen.map((lab) => {
         const p = progress.labs[lab.id];

@@ -12,6 +12,7 @@ import {
 import { exerciseCommand } from "./exercise.ts";
 import { home } from "./home.ts";
 import { labCommand } from "./lab.ts";
+import { parse } from "./args.ts";
 import { runScript } from "./run-script.ts";
 import { workshopCommand } from "./workshop.ts";
 
@@ -21,6 +22,8 @@ import { workshopCommand } from "./workshop.ts";
 
 const USAGE =
   "npm start | npm run lab <id> | npm run exercise -- <start|check|watch|hint|reset|status> <lab> | npm run workshop -- <plan|handout|summary>";
+
+const HOME_USAGE = "npm start (no flags; the other commands: npm run lab <id>, npm run exercise -- …)";
 
 // The kit's own tests point the CLI at fixture labs through these variables.
 function courseFromEnv(): Course {
@@ -53,9 +56,14 @@ export async function main(argv: string[], given: Course = courseFromEnv()): Pro
     return rest[0] === "start" ? handoutStart(course, lab) : handoutReset(course, lab);
   }
   switch (command) {
-    case "home":
+    case "home": {
+      // `npm start` takes nothing: a flag meant for another command is refused, not ignored.
+      const { positionals } = parse(rest, {}, HOME_USAGE);
+      if (positionals.length)
+        throw new UserError(`unexpected "${positionals.join(" ")}"; usage: ${HOME_USAGE}`);
       console.log(home(course, labs));
       return 0;
+    }
     case "lab":
       return labCommand(course, labs, rest).catch((e: unknown) => {
         // A demo run on unfinished exercises: say which, not where in the stack.

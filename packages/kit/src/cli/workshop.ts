@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Course } from "../course.ts";
+import { fsUserError } from "@llm-labs/errors";
 import { UserError, suggest } from "../errors.ts";
 import type { Lab } from "../labs.ts";
 import { writeSvg } from "../svg/plot.ts";
@@ -75,8 +76,16 @@ function plan(course: Course, labs: Lab[], argv: string[]): number {
     protect: [course.labsDir, join(course.root, "packages"), course.workspaceDir],
   });
   if (out.backup) console.log(`Moved the old ${rel(out.path)}/ aside to ${rel(out.backup)}/`);
-  writeFileSync(join(out.path, "agenda.md"), markdown + "\n");
-  writeFileSync(join(out.path, "agenda.html"), agendaHtml(markdown));
+  for (const [name, text] of [
+    ["agenda.md", markdown + "\n"],
+    ["agenda.html", agendaHtml(markdown)],
+  ]) {
+    try {
+      writeFileSync(join(out.path, name), text);
+    } catch (e) {
+      throw fsUserError(e, { path: rel(join(out.path, name)), doing: "write" }) ?? e;
+    }
+  }
   console.log(
     `Wrote ${rel(join(out.path, "agenda.md"))} and ${rel(join(out.path, "agenda.html"))} (open the HTML to print).`,
   );

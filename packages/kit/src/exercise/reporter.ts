@@ -18,6 +18,7 @@ export interface ReportedFile {
   file: string;
   loadError?: string; // the file could not be collected at all
   tests: ReportedTest[];
+  ms?: number; // how long the file took, hooks and all (the verifier orders its next run by it)
 }
 
 type SerializedError = { message?: string; name?: string; stack?: string; actual?: unknown };
@@ -26,9 +27,14 @@ type SerializedError = { message?: string; name?: string; stack?: string; actual
 // meets a stub gets an assertion error whose message cuts the stub's words
 // short or leaves them out; the thrown error is in `actual`. Keep it when it is
 // a stub's, so that the test counts as "not written yet", not as failing.
+// (The parser's code frame is coloured whatever FORCE_COLOR says: the colours
+// are taken out, so that no escape code reaches a pipe or a log.)
 export const errorText = (e: SerializedError): string => {
   const head = `${e.name ?? "Error"}: ${e.message ?? ""}`;
-  const body = e.stack?.startsWith(head) ? e.stack : [head, e.stack ?? ""].join("\n");
+  const body = (e.stack?.startsWith(head) ? e.stack : [head, e.stack ?? ""].join("\n")).replace(
+    /\x1b\[[0-9;]*m/g,
+    "",
+  );
   const stub = typeof e.actual === "string" ? /exercise \S+ is not implemented yet/.exec(e.actual) : null;
   return stub ? `${body}\n(the code under test threw: ${stub[0]})` : body;
 };
@@ -75,6 +81,7 @@ export default class ExerciseReporter implements Reporter {
         file: m.moduleId,
         loadError: moduleError && tests.length === 0 ? errorText(moduleError) : undefined,
         tests,
+        ms: Math.round(m.diagnostic().collectDuration + m.diagnostic().duration),
       };
     });
     writeFileSync(out, JSON.stringify({ files }));

@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Course } from "../course.ts";
 import type { Lab } from "../labs.ts";
 import type { ReportedFile } from "./reporter.ts";
+import type { Progress } from "./test-runner.ts";
 
 export interface TestOutcome {
   file: string;
@@ -21,7 +22,24 @@ export interface RunResult {
   fileErrors: { file: string; message: string }[];
   passed: number;
   failed: number;
+  // The run was killed: a step (a test, a hook, loading a file) ran past its
+  // own timeout without yielding, which vitest alone cannot stop.
+  stopped?: Stopped;
 }
+
+export interface Stopped {
+  file: string; // the test file, relative to the lab
+  exercise?: string; // from the describe("exercise: <id>") it was in
+  step: string; // "test dot › dots", "beforeAll of exercise: dot", "loading test/arith.test.ts"
+  ranMs: number;
+  limitMs: number;
+}
+
+// How long past a step's own timeout the watchdog waits before it kills the
+// run: vitest stops an async test at its timeout itself and must be let, and
+// the worker then writes its next step at once. A fifth of the timeout, from
+// 2 s to 10 s: a 30 s test is stopped after 36 s.
+export const watchdogGrace = (limitMs: number): number => Math.min(10_000, Math.max(2_000, limitMs / 5));
 
 let runs = 0;
 const EXERCISE_TITLE = /^exercise: ([a-z0-9-]+)$/;
@@ -45,22 +63,51 @@ export async function runLabTests(
   if (opts.testNamePattern) args.push("--testNamePattern", opts.testNamePattern);
   // vitest takes positional arguments as filters on test file paths.
   if (opts.files) args.push(...opts.files);
+  const progress = report.replace(/\.json$/, ".progress");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LLM_LABS_LAB_DIR: lab.dir,
     LLM_LABS_REPORT: report,
+    LLM_LABS_PROGRESS: progress,
     FORCE_COLOR: "0",
   };
   if (opts.srcDir) env.LLM_LABS_SRC_DIR = opts.srcDir;
   else delete env.LLM_LABS_SRC_DIR;
 
+  let stopped: Stopped | undefined;
   const output = await new Promise<string>((resolveRun) => {
-    const child = spawn(process.execPath, args, { cwd: lab.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so that the watchdog stops vitest's workers too.
+    const child = spawn(process.execPath, args, {
+      cwd: lab.dir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let text = "";
     child.stdout.on("data", (d) => (text += d));
     child.stderr.on("data", (d) => (text += d));
-    child.on("close", () => resolveRun(text));
+    // Each worker writes the step it starts, and that step's timeout, to
+    // <progress>.<pid> (test-runner.ts); a step that is still the current one
+    // past its timeout and the grace never yielded: an endless loop.
+    const watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const p of readProgress(progress)) {
+        if (now - p.startedAt <= p.limitMs + watchdogGrace(p.limitMs)) continue;
+        stopped = describeStep(lab, p, now);
+        killGroup(child.pid);
+      }
+    }, 250);
+    child.on("close", () => {
+      clearInterval(watchdog);
+      killGroup(child.pid); // a worker left behind
+      for (const f of progressFiles(progress)) rmSync(f, { force: true });
+      resolveRun(text);
+    });
   });
+  if (stopped) {
+    rmSync(report, { force: true });
+    return { tests: [], fileErrors: [], passed: 0, failed: 1, stopped };
+  }
   if (!existsSync(report)) {
     return {
       tests: [],
@@ -72,6 +119,49 @@ export async function runLabTests(
   const result = parseReport(JSON.parse(readFileSync(report, "utf8")), lab.dir);
   rmSync(report, { force: true });
   return result;
+}
+
+function progressFiles(base: string): string[] {
+  const dir = dirname(base);
+  const name = `${basename(base)}.`;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(name))
+    .map((f) => join(dir, f));
+}
+
+function readProgress(base: string): Progress[] {
+  const out: Progress[] = [];
+  for (const f of progressFiles(base)) {
+    try {
+      out.push(JSON.parse(readFileSync(f, "utf8")) as Progress);
+    } catch {
+      // being written, or removed since the listing
+    }
+  }
+  return out;
+}
+
+function describeStep(lab: Lab, p: Progress, now: number): Stopped {
+  const [path, ...names] = p.names;
+  const file = path.startsWith(lab.dir) ? path.slice(lab.dir.length + 1) : path;
+  const exercise = names.map((n) => EXERCISE_TITLE.exec(n)?.[1]).find(Boolean);
+  const step =
+    p.kind === "load"
+      ? `loading ${file}`
+      : p.kind === "suite"
+        ? `the hooks of "${names.join(" › ")}"`
+        : `test "${names.join(" › ")}"`;
+  return { file, exercise, step, ranMs: now - p.startedAt, limitMs: p.limitMs };
+}
+
+export function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 export function parseReport(json: { files: ReportedFile[] }, labDir: string): RunResult {
@@ -104,16 +194,26 @@ export interface ExerciseResult {
   passed: number;
   total: number;
   firstFailure?: string;
+  // A test file of this exercise could not load (a syntax error, an import
+  // that throws): its tests never ran. The load error.
+  blocked?: string;
 }
 
 // An exercise passes when every test in its describe passes. It is "todo"
 // while its failures are only NotImplemented (the learner has not started
-// it), "fail" once their own code runs and is wrong.
-export function exerciseResults(lab: Lab, run: RunResult): ExerciseResult[] {
+// it), "fail" once their own code runs and is wrong. `filesOf` names the test
+// files of an exercise (testFilesNaming): a file that cannot load then blocks
+// only the exercises it tests; without it, any such file blocks them all.
+export function exerciseResults(
+  lab: Lab,
+  run: RunResult,
+  filesOf?: (exercise: string) => string[],
+): ExerciseResult[] {
   return lab.manifest.exercises.map((ex) => {
     const mine = run.tests.filter((t) => t.exercise === ex.id && t.status !== "skipped");
     const failures = mine.filter((t) => t.status === "failed");
-    const loadError = run.fileErrors[0];
+    const files = filesOf?.(ex.id);
+    const loadError = files ? run.fileErrors.find((e) => files.includes(e.file)) : run.fileErrors[0];
     const passed = mine.length - failures.length;
     if (loadError)
       return {
@@ -122,6 +222,7 @@ export function exerciseResults(lab: Lab, run: RunResult): ExerciseResult[] {
         passed,
         total: mine.length,
         firstFailure: `${loadError.file}: ${loadError.message}`,
+        blocked: loadError.message,
       };
     if (mine.length === 0)
       return {
@@ -141,4 +242,58 @@ export function exerciseResults(lab: Lab, run: RunResult): ExerciseResult[] {
       firstFailure: `${failures[0].name}\n${failures[0].message ?? ""}`,
     };
   });
+}
+
+export function testFiles(lab: Lab): string[] {
+  const dir = join(lab.dir, "test");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => join("test", f))
+    .sort();
+}
+
+// The test files with a describe("exercise: <id>"), relative to the lab.
+export function testFilesNaming(lab: Lab, exercise: string): string[] {
+  const title = new RegExp(`["'\`]exercise: ${exercise}["'\`]`);
+  return testFiles(lab).filter((f) => title.test(readFileSync(join(lab.dir, f), "utf8")));
+}
+
+export interface SourceLocation {
+  file: string; // absolute
+  line?: number;
+  column?: number;
+  what: string; // "Unexpected token"
+  frame: string[]; // the parser's code frame, if it gave one
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+const PATH = /((?:[A-Za-z]:)?[^\s'"()[\]]+\.(?:ts|mts|js|mjs))(?::(\d+)(?::(\d+))?)?/g;
+
+// Where in the learner's folder a load error points (a syntax error, an
+// import that throws), or undefined when it points elsewhere. Paths in the
+// message may be absolute, file:// URLs, or relative to `baseDir` (the
+// parser writes them relative to the folder vitest runs in).
+export function sourceLocation(message: string, srcDir: string, baseDir: string): SourceLocation | undefined {
+  const plain = message.replace(ANSI, "").replaceAll("file://", "");
+  for (const m of plain.matchAll(PATH)) {
+    const file = isAbsolute(m[1]) ? m[1] : resolve(baseDir, m[1]);
+    if (relative(srcDir, file).startsWith("..")) continue;
+    const lines = plain.split("\n");
+    const what =
+      lines
+        .map((l) => l.trim())
+        .find(
+          (l) => l && !/^Error: Transform failed/.test(l) && !l.startsWith("╭") && !l.startsWith("at "),
+        ) ?? "";
+    const frame = lines.filter((l) => /^\s*(\d+\s*)?│/.test(l)).map((l) => l.trimEnd());
+    return {
+      file,
+      line: m[2] ? Number(m[2]) : undefined,
+      column: m[3] ? Number(m[3]) : undefined,
+      what: what.replace(/^\[[A-Z_]+\]\s*/, ""),
+      frame,
+    };
+  }
+  return undefined;
 }

@@ -1,14 +1,15 @@
 import {
   cpSync,
   existsSync,
-  mkdirSync,
   readFileSync,
   readdirSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { fsUserError, makeDirs } from "@llm-labs/errors";
 import type { Course } from "../course.ts";
 import { UserError } from "../errors.ts";
 import type { Lab } from "../labs.ts";
@@ -77,7 +78,7 @@ export function labRegions(lab: Lab): RegionAt[] {
 // Copy the lab to `dest` with the chosen regions stubbed (all by default).
 export function writeStubbedCopy(lab: Lab, dest: string, only?: (r: RegionAt) => boolean): void {
   const regions = labRegions(lab).filter((r) => (only ? only(r) : true));
-  mkdirSync(dest, { recursive: true });
+  makeDirs(dest); // not mkdirSync({ recursive }): under /proc that never returns
   for (const name of readdirSync(lab.dir)) {
     if (NOT_FOR_LEARNERS.has(name)) continue;
     cpSync(join(lab.dir, name), join(dest, name), { recursive: true });
@@ -86,9 +87,35 @@ export function writeStubbedCopy(lab: Lab, dest: string, only?: (r: RegionAt) =>
   for (const file of new Set(regions.map((r) => r.file))) {
     const source = readFileSync(join(lab.dir, file), "utf8");
     const chosen = regions.filter((r) => r.file === file);
-    const stubbed = stubSource(source, file, lab.id, (r) => chosen.some((c) => c.start === r.start));
+    const stubbed = stubSource(source, file, lab, (r) => chosen.some((c) => c.start === r.start));
     writeFileSync(join(dest, file), stubbed);
   }
+}
+
+// The exercises whose regions the learner has written in: a region still
+// holding only comments (the hints) and the stub's throw is not written yet. A file whose
+// markers were edited away counts as written (there is no telling).
+export function writtenExercises(course: Course, lab: Lab): string[] {
+  const ws = workspacePath(course, lab);
+  return lab.manifest.exercises
+    .filter((ex) => {
+      const path = join(ws, ex.file);
+      if (!existsSync(path)) return false;
+      const source = readFileSync(path, "utf8");
+      const lines = source.split("\n");
+      try {
+        const mine = parseRegions(source, path).filter((r) => r.id === ex.id);
+        if (mine.length === 0) return true;
+        return mine.some((r) =>
+          lines
+            .slice(r.start + 1, r.end)
+            .some((l) => l.trim() && !/^\s*\/\//.test(l) && !/^\s*throw new NotImplemented\(/.test(l)),
+        );
+      } catch {
+        return true;
+      }
+    })
+    .map((ex) => ex.id);
 }
 
 export type StartResult = { written: true; path: string } | { written: false; path: string };
@@ -97,7 +124,14 @@ export type StartResult = { written: true; path: string } | { written: false; pa
 export function startLab(course: Course, lab: Lab): StartResult {
   const path = workspacePath(course, lab);
   if (existsSync(path)) return { written: false, path };
-  writeStubbedCopy(lab, path);
+  try {
+    writeStubbedCopy(lab, path);
+  } catch (e) {
+    // Nothing of the learner's was there: remove the half-written copy, or the
+    // next `start` would take it for their work.
+    if (existsSync(path)) rmSync(path, { recursive: true, force: true });
+    throw fsUserError(e, { path, doing: "write the exercises to" }) ?? e;
+  }
   return { written: true, path };
 }
 
@@ -109,12 +143,23 @@ export function resetLab(course: Course, lab: Lab, now = new Date()): { path: st
   if (existsSync(path)) {
     const stamp = now.toISOString().replace(/[:.]/g, "-");
     backup = join(course.workspaceDir, ".backups", `${lab.folder}-${stamp}`);
-    mkdirSync(join(course.workspaceDir, ".backups"), { recursive: true });
+    makeDirs(join(course.workspaceDir, ".backups"));
     if (existsSync(backup))
       throw new UserError(`backup folder ${backup} already exists; wait a second and try again`);
-    renameSync(path, backup);
+    try {
+      renameSync(path, backup);
+    } catch (e) {
+      throw fsUserError(e, { path, doing: "back up (nothing was changed) by moving" }) ?? e;
+    }
   }
-  writeStubbedCopy(lab, path);
+  try {
+    writeStubbedCopy(lab, path);
+  } catch (e) {
+    // Put the learner's work back where it was before saying what failed.
+    if (existsSync(path)) rmSync(path, { recursive: true, force: true });
+    if (backup) renameSync(backup, path);
+    throw fsUserError(e, { path, doing: "write a fresh copy (your work is back in place) to" }) ?? e;
+  }
   return { path, backup };
 }
 

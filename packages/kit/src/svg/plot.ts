@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { fsUserError, makeDirs } from "@llm-labs/errors";
 import { dirname } from "node:path";
 import { formatNumber } from "../term/charts.ts";
+import { maxOf } from "../term/table.ts";
 
 // Hand-written SVG: a few hundred bytes of text per plot, diffable in git,
 // shown as-is by the docs site. The same data always gives the same bytes.
@@ -59,7 +61,11 @@ export function svgBarChart(opts: {
   bars: { label: string; value: number }[];
 }): string {
   if (opts.bars.length === 0) throw new Error(`svgBarChart "${opts.title}": no bars to plot`);
-  const max = Math.max(0, ...opts.bars.map((b) => b.value)) || 1;
+  const max =
+    maxOf(
+      opts.bars.map((b) => b.value),
+      0,
+    ) || 1;
   const plotW = W - M.left - 24;
   const slot = plotW / opts.bars.length;
   const sy = (v: number) => H - M.bottom - (v / max) * (H - M.top - M.bottom);
@@ -83,7 +89,7 @@ export function svgHeatmap(opts: {
   colLabels?: string[];
 }): string {
   const rows = opts.matrix.length;
-  const cols = Math.max(...opts.matrix.map((r) => r.length));
+  const cols = maxOf(opts.matrix.map((r) => r.length));
   const flat = opts.matrix.flat().filter(Number.isFinite);
   const [lo, hi] = extent(flat);
   const cell = Math.min((W - 120) / cols, (H - 100) / rows);
@@ -108,8 +114,12 @@ export function svgHeatmap(opts: {
 }
 
 export function writeSvg(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
+  makeDirs(dirname(path)); // one clear line if a parent is a file, no hang under /proc
+  try {
+    writeFileSync(path, content);
+  } catch (e) {
+    throw fsUserError(e, { path, doing: "write the chart to" }) ?? e;
+  }
 }
 
 function frame(title: string, xLabel: string, yLabel: string, right = M.right): string {

@@ -1,12 +1,12 @@
-import { displayWidth, padEnd } from "./table.ts";
+import { displayWidth, maxOf, minOf, padEnd } from "./table.ts";
 
 // Eight block heights: a sparkline maps each value linearly onto them.
 const SPARKS = "▁▂▃▄▅▆▇█";
 
 export function sparkline(values: number[]): string {
   if (values.length === 0) return "";
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const lo = minOf(values);
+  const hi = maxOf(values);
   const span = hi - lo || 1;
   return values.map((v) => SPARKS[Math.round(((v - lo) / span) * (SPARKS.length - 1))]).join("");
 }
@@ -19,8 +19,15 @@ export function barChart(
 ): string {
   const width = opts.width ?? 40;
   const unit = opts.unit ?? "";
-  const max = Math.max(0, ...items.map((i) => i.value)) || 1;
-  const labelWidth = Math.max(0, ...items.map((i) => displayWidth(i.label)));
+  const max =
+    maxOf(
+      items.map((i) => i.value),
+      0,
+    ) || 1;
+  const labelWidth = maxOf(
+    items.map((i) => displayWidth(i.label)),
+    0,
+  );
   return items
     .map((i) => {
       const cells = (Math.max(0, i.value) / max) * width;
@@ -42,11 +49,11 @@ export function heatmap(
   opts: { rowLabels?: string[]; colLabels?: string[] } = {},
 ): string {
   const flat = matrix.flat().filter((v) => Number.isFinite(v));
-  const lo = Math.min(...flat);
-  const hi = Math.max(...flat);
+  const lo = minOf(flat);
+  const hi = maxOf(flat);
   const span = hi - lo || 1;
   const rowLabels = opts.rowLabels ?? matrix.map((_, i) => String(i));
-  const labelWidth = Math.max(...rowLabels.map(displayWidth));
+  const labelWidth = maxOf(rowLabels.map(displayWidth));
   const lines = matrix.map((row, i) => {
     const cells = row
       .map((v) =>

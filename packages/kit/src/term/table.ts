@@ -4,7 +4,8 @@
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === "number"));
-  const widths = header.map((_, c) => Math.max(...cells.map((r) => displayWidth(r[c] ?? ""))));
+  // A loop, not Math.max(...spread): a spread of 150,000 rows overflows the stack.
+  const widths = header.map((_, c) => cells.reduce((w, r) => Math.max(w, displayWidth(r[c] ?? "")), 0));
   const fmt = (r: string[]) =>
     r
       .map((cell, c) => (numeric[c] ? padStart(cell, widths[c]) : padEnd(cell, widths[c])))
@@ -13,6 +14,13 @@ export function table(header: string[], rows: (string | number)[][]): string {
   const rule = widths.map((w) => "─".repeat(w)).join("  ");
   return [fmt(cells[0]), rule, ...cells.slice(1).map(fmt)].join("\n");
 }
+
+// The largest (smallest) of many numbers. Math.max(...xs) passes every element
+// as an argument and overflows the stack somewhere past 100,000 of them.
+export const maxOf = (xs: readonly number[], init = -Infinity): number =>
+  xs.reduce((m, x) => Math.max(m, x), init);
+export const minOf = (xs: readonly number[], init = Infinity): number =>
+  xs.reduce((m, x) => Math.min(m, x), init);
 
 // East Asian wide characters take two terminal columns; without this a table of
 // Chinese text comes out ragged.

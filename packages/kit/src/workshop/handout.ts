@@ -168,7 +168,7 @@ export function writeHandout(
     const mine = regions.get(lab.id)!;
     regionCount += mine.length;
     for (const file of new Set(mine.map((r) => r.file))) {
-      writeFileSync(join(dest, file), stubSource(readFileSync(join(lab.dir, file), "utf8"), file, lab.id));
+      writeFileSync(join(dest, file), stubSource(readFileSync(join(lab.dir, file), "utf8"), file, lab));
     }
     // A pristine copy of the starter, for `npm run exercise -- reset`.
     copyTree(join(dest, "src"), join(path, STARTERS_DIR, lab.folder, "src"), new Set());
@@ -198,7 +198,7 @@ export function writeHandout(
   const leaks = findLeaks(chosen, path);
   if (leaks.length) {
     throw new Error(
-      `the handout in ${path} contains solution code (a bug in the handout writer): ${leaks.map((l) => `${l.lab}/${l.exercise} in ${l.file}`).join(", ")}`,
+      `the handout in ${path} contains solution code (a bug in the handout writer): ${leaks.map((l) => `${l.lab}/${l.exercise} in ${l.file}:${l.line}`).join(", ")}`,
     );
   }
   return {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
+import { fsUserError, makeDirs } from "@llm-labs/errors";
 import { UserError } from "../errors.ts";
 
 // Where the workshop tools write. A handout folder may already hold a learner's
@@ -24,7 +25,7 @@ export function prepareOutDir(
     }
   }
   if (!existsSync(path)) {
-    mkdirSync(path, { recursive: true });
+    makeDirs(path); // not mkdirSync({ recursive }): under /proc that never returns
     return { path };
   }
   if (!statSync(path).isDirectory())
@@ -41,7 +42,15 @@ export function prepareOutDir(
     throw new UserError(
       `backup folder ${relative(process.cwd(), backup)} already exists; wait a second and try again`,
     );
-  renameSync(path, backup);
-  mkdirSync(path, { recursive: true });
+  try {
+    renameSync(path, backup);
+  } catch (e) {
+    throw fsUserError(e, { path: shown, doing: "move aside" }) ?? e;
+  }
+  try {
+    mkdirSync(path);
+  } catch (e) {
+    throw fsUserError(e, { path: shown, doing: "create the folder" }) ?? e;
+  }
   return { path, backup };
 }

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, relative } from "node:path";
 import { z } from "zod";
+import { fsUserError } from "@llm-labs/errors";
 import { UserError } from "../errors.ts";
 import { describeZodError } from "../manifest.ts";
 import { barChart } from "../term/charts.ts";
-import { table } from "../term/table.ts";
+import { maxOf, table } from "../term/table.ts";
 
 // The room at a glance, from the files learners hand in
 // (`npm run -s exercise -- status --json --name <who> > progress.json`).
@@ -39,12 +40,27 @@ function decode(bytes: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+// A learner's progress file is a few kB; one far bigger is something else
+// (a log, a video) and is refused before it is read into memory.
+export const MAX_PROGRESS_BYTES = 64_000_000;
+
 export function readProgressFile(path: string): ProgressReport {
   const shown = relative(process.cwd(), path) || path;
   if (!existsSync(path)) throw new UserError(`${shown}: no such file`);
-  if (statSync(path).isDirectory())
+  const st = statSync(path);
+  if (st.isDirectory())
     throw new UserError(`${shown} is a folder; pass the progress files in it, e.g. ${shown}/*.json`);
-  let text = decode(readFileSync(path));
+  if (st.size > MAX_PROGRESS_BYTES)
+    throw new UserError(
+      `${shown} is ${(st.size / 1e6).toFixed(0)} MB, above the ${MAX_PROGRESS_BYTES / 1e6} MB limit for a progress file (they are a few kB); is it the right file?`,
+    );
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw fsUserError(e, { path: shown, doing: "read" }) ?? e;
+  }
+  let text = decode(bytes);
   // `npm run` without -s puts its own "> llm-labs@0.1.0 exercise" lines first.
   const brace = text.indexOf("{");
   if (
@@ -209,11 +225,17 @@ export function failBars(room: Room): { label: string; value: number }[] {
 // gives the same bytes.
 export function roomSvg(room: Room, title: string): string {
   const bars = failBars(room);
-  const labelW = Math.max(120, ...bars.map((b) => b.label.length * 7 + 16));
+  const labelW = maxOf(
+    bars.map((b) => b.label.length * 7 + 16),
+    120,
+  );
   const barH = 22;
   const W = labelW + 360;
   const H = 60 + bars.length * barH + 30;
-  const max = Math.max(1, ...bars.map((b) => b.value));
+  const max = maxOf(
+    bars.map((b) => b.value),
+    1,
+  );
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const parts = [
     `<text x="${W / 2}" y="26" font-size="15" text-anchor="middle">${esc(title)}</text>`,
