@@ -7,27 +7,30 @@ describe("the exercise verifier", () => {
   it("passes labs whose every region is caught by its own tests, all in one vitest run", async () => {
     const course = fixtureCourse("good", "verify-good");
     const [arith, words] = discoverLabs(course);
-    // The solution and every stubbed variant of both labs load side by side
-    // in one process; the solution still sees its own, unstubbed modules.
-    const [a, w] = await verifyLabs(course, [arith, words], { cache: true });
-    expect(a.problems).toEqual([]);
-    expect(a.solutionPassed).toBe(2);
-    // "1 of 1 tests fail", not a load error; dot's stub, thrown in a
-    // beforeAll, counts as a failure of the test it stopped.
-    expect(a.regions.map((r) => [r.exercise, r.where, r.caught, r.detail])).toEqual([
-      ["add", "src/arith.ts:2", true, "1 of 1 tests fail"],
-      ["dot", "src/dot.ts:5", true, "1 of 1 tests fail"],
-    ]);
-    expect([a.ok, a.cached, w.ok, w.solutionPassed]).toEqual([true, false, true, 1]);
-
-    // Nothing changed: a second local run takes the regions from the cache
-    // (and runs only the solution) ...
-    const again = await verifyLab(course, arith, { cache: true, solution: false });
-    expect([again.cached, again.ok, again.regions]).toEqual([true, true, a.regions]);
-    // ... but CI verifies every region every time.
+    // The cache's local behaviour is under test, so this runs as a local run
+    // would even when the suite itself runs on CI (CI=true).
     const ci = process.env.CI;
-    process.env.CI = "true";
+    delete process.env.CI;
     try {
+      // The solution and every stubbed variant of both labs load side by side
+      // in one process; the solution still sees its own, unstubbed modules.
+      const [a, w] = await verifyLabs(course, [arith, words], { cache: true });
+      expect(a.problems).toEqual([]);
+      expect(a.solutionPassed).toBe(2);
+      // "1 of 1 tests fail", not a load error; dot's stub, thrown in a
+      // beforeAll, counts as a failure of the test it stopped.
+      expect(a.regions.map((r) => [r.exercise, r.where, r.caught, r.detail])).toEqual([
+        ["add", "src/arith.ts:2", true, "1 of 1 tests fail"],
+        ["dot", "src/dot.ts:5", true, "1 of 1 tests fail"],
+      ]);
+      expect([a.ok, a.cached, w.ok, w.solutionPassed]).toEqual([true, false, true, 1]);
+
+      // Nothing changed: a second local run takes the regions from the cache
+      // (and runs only the solution) ...
+      const again = await verifyLab(course, arith, { cache: true, solution: false });
+      expect([again.cached, again.ok, again.regions]).toEqual([true, true, a.regions]);
+      // ... but CI verifies every region every time.
+      process.env.CI = "true";
       expect((await verifyLab(course, arith, { cache: true, solution: false })).cached).toBe(false);
     } finally {
       if (ci === undefined) delete process.env.CI;
