@@ -217,7 +217,7 @@ describe("forwardPass hooks", () => {
     expect(maxAbsDiff(zeros, withSpy)).toBeGreaterThan(1e-3);
   });
 
-  it("keeps activations only when asked, and they hold the logits it returns", () => {
+  it("keeps activations that hold the logits it returns, with causal attention rows that sum to 1", () => {
     const a = forward(model, ids, B, T);
     expect(Array.from(a.logits)).toEqual(Array.from(forwardPass(model, ids, B, T)));
     // every attention row sums to 1 over the positions it may see, and is 0 after them
