@@ -150,34 +150,51 @@ export function checkpointFromFlag(value: string): string {
   return namedCheckpoint(value);
 }
 
-export function loadCheckpoint(dir: string): GPT {
+// A checkpoint folder's config.json, parsed as JSON, and its weights' path; every
+// mistake (no folder, a file, a missing or oversized or non-JSON config) is one line.
+export function readCheckpointFolder(
+  dir: string,
+  example = "packages/model/checkpoints/target/config.json",
+  kind = "GPT-2",
+): { json: unknown; configPath: string; weightsPath: string } {
   const configPath = join(dir, "config.json");
   const weightsPath = join(dir, "model.safetensors");
   if (!existsSync(dir)) throw new UserError(`${dir}: no such folder`);
   if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is a file; a checkpoint is a folder`);
   for (const f of [configPath, weightsPath])
     if (!existsSync(f)) throw new UserError(`${dir} is not a checkpoint: ${basename(f)} is missing`);
-  let json: unknown;
   const configSize = statSync(configPath).size;
   if (configSize > 1_000_000)
     throw new UserError(`${configPath} is ${configSize} bytes; a config.json is a few hundred`);
   const configBytes = readChecked(configPath);
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(configBytes));
+    return {
+      json: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(configBytes)),
+      configPath,
+      weightsPath,
+    };
   } catch (e) {
     throw new UserError(
-      `${configPath} is not valid JSON (${e instanceof SyntaxError ? e.message : "not UTF-8 text"}); it should hold a GPT-2 config like packages/model/checkpoints/target/config.json`,
+      `${configPath} is not valid JSON (${e instanceof SyntaxError ? e.message : "not UTF-8 text"}); it should hold a ${kind} config like ${example}`,
     );
   }
-  const config = parseConfig(json, configPath);
-  // The file size is known before it is read: a file far bigger than the
-  // config's weights (another model, or not weights at all) is refused unread.
-  // A smaller one is read, so that the message can say which tensors differ.
+}
+
+// The weights file's bytes, refused unread when it is far bigger than `params` float32
+// weights (another model, or not weights at all). A smaller one is read, so that the
+// message can say which tensors differ.
+export function readWeightsChecked(weightsPath: string, params: number): Buffer {
   const size = statSync(weightsPath).size;
-  const weights = 4 * countParams(config);
+  const weights = 4 * params;
   if (size > 8 + weights + MAX_HEADER_BYTES)
     throw new UserError(
-      `${weightsPath} is ${size.toLocaleString("en-US")} bytes, but the config's ${countParams(config).toLocaleString("en-US")} float32 parameters need ${weights.toLocaleString("en-US")} bytes plus a header; config.json is for a smaller model than these weights`,
+      `${weightsPath} is ${size.toLocaleString("en-US")} bytes, but the config's ${params.toLocaleString("en-US")} float32 parameters need ${weights.toLocaleString("en-US")} bytes plus a header; config.json is for a smaller model than these weights`,
     );
-  return modelFromSafetensors(config, readChecked(weightsPath), weightsPath);
+  return readChecked(weightsPath);
+}
+
+export function loadCheckpoint(dir: string): GPT {
+  const { json, configPath, weightsPath } = readCheckpointFolder(dir);
+  const config = parseConfig(json, configPath);
+  return modelFromSafetensors(config, readWeightsChecked(weightsPath, countParams(config)), weightsPath);
 }

@@ -27,7 +27,21 @@
 //
 // A layer's widths come from its weights, not the config: H_l = |b_attn| / (3·d)
 // heads and |b_fc| MLP channels, so a pruned block is just smaller matrices.
+//
+// Llama (Touvron et al. 2023, §2.2) is the same loop with three pieces swapped, marked
+// `llama` below (lab 07 builds each one):
+//
+//   x = embed_tokens[ids]                          no position table
+//   for each block l:
+//     h = RMSNorm(x)                                 (Zhang & Sennrich 2019) instead of LayerNorm
+//     q, k, v = h·W_q, h·W_k, h·W_v                  k, v: H_kv ≤ H heads (grouped-query attention)
+//     q, k = RoPE(q, p0 …), RoPE(k, p0 …)            (Su et al. 2021) positions rotate q and k
+//     cache.append(l, k, v)                          keys are cached already rotated
+//     x = x + Attention(q, cache) · W_o
+//     x = x + (silu(RMSNorm(x)·W_gate) ⊙ RMSNorm(x)·W_up) · W_down      SwiGLU (Shazeer 2020)
+//   logits = RMSNorm(x) · lm_headᵀ
 
+import { causalAttentionForward } from "./attention-matmul.ts";
 import type { GPTConfig } from "./config.ts";
 import { headDim } from "./config.ts";
 import { KVCache, type KVStore } from "./kv-cache.ts";
@@ -39,13 +53,27 @@ import {
   residualForward,
 } from "./layers.ts";
 import { linearForward } from "./linear.ts";
+import type { LlamaConfig } from "./llama-config.ts";
+import { rmsNormForward, ropeForward, swigluForward } from "./llama-layers.ts";
+import type { LlamaLinearName, LlamaWeights } from "./llama-params.ts";
 import type { Floats, Linear, Weights } from "./params.ts";
+import { ropeFrequencies } from "./rope-scaling.ts";
 import { matmulTransBAccumulate } from "@llm-labs/tensor";
 
 // What the loop runs on: a config and the weights (a GPT, or a pruned copy of one).
 export interface Specimen {
   config: GPTConfig;
   params: Weights;
+}
+// The Llama specimen (llama-params.ts), or a pruned copy of it.
+export interface LlamaSpecimen {
+  config: LlamaConfig;
+  params: LlamaWeights;
+}
+export type AnySpecimen = Specimen | LlamaSpecimen;
+
+export function isLlama(model: AnySpecimen): model is LlamaSpecimen {
+  return model.config.model_type === "llama";
 }
 
 export const LINEAR_NAMES = ["c_attn", "attn_c_proj", "c_fc", "mlp_c_proj"] as const;
@@ -55,7 +83,7 @@ export type LinearName = (typeof LINEAR_NAMES)[number];
 // are W (weight [K, N], bias [N]); the hook may use them or not.
 export type LinearHook = (
   layer: number,
-  name: LinearName,
+  name: LinearName | LlamaLinearName,
   x: Float32Array,
   rows: number,
   K: number,
@@ -78,7 +106,7 @@ export interface ForwardHooks {
   cache?: KVStore<Floats>;
   linear?: LinearHook;
   attention?: AttentionHook;
-  acts?: Activations;
+  acts?: Activations | LlamaActivations;
 }
 
 // One block's intermediates: what the backward pass reads, and where the loop writes.
@@ -170,6 +198,105 @@ export function allocActivations(
   };
 }
 
+// A Llama block's intermediates, for llama-backward.ts.
+export interface LlamaLayerActs {
+  xn1: Floats; // [N, D] RMSNorm(x) before attention
+  rstd1: Floats; // [N]
+  q: Floats; // [N, H·d], rotated
+  k: Floats; // [N, H_kv·d], rotated (what the cache holds)
+  v: Floats; // [N, H_kv·d]
+  att: Floats; // [B, H, T, T] attention probabilities (kept only in `acts`)
+  atty: Floats; // [N, H·d] heads concatenated, before o_proj
+  attproj: Floats; // [N, D]
+  res2: Floats; // [N, D] x after the attention sublayer
+  xn2: Floats; // [N, D] RMSNorm before the MLP
+  rstd2: Floats; // [N]
+  gate: Floats; // [N, I] x·W_gate
+  up: Floats; // [N, I] x·W_up
+  h: Floats; // [N, I] silu(gate) ⊙ up
+  down: Floats; // [N, D]
+  res3: Floats; // [N, D] the block's output
+}
+
+export interface LlamaActivations {
+  B: number;
+  T: number;
+  ids: Int32Array; // [N]
+  encoded: Floats; // [N, D]
+  layers: LlamaLayerActs[];
+  xnf: Floats; // [N, D] final RMSNorm
+  rstdf: Floats; // [N]
+  logits: Floats; // [N, V]
+}
+
+function llamaLayerActs(
+  F: Alloc,
+  B: number,
+  T: number,
+  D: number,
+  H: number,
+  Hkv: number,
+  d: number,
+  I: number,
+  keepAtt: boolean,
+): LlamaLayerActs {
+  const N = B * T;
+  return {
+    xn1: F(N * D),
+    rstd1: F(N),
+    q: F(N * H * d),
+    k: F(N * Hkv * d),
+    v: F(N * Hkv * d),
+    att: F(keepAtt ? B * H * T * T : 0),
+    atty: F(N * H * d),
+    attproj: F(N * D),
+    res2: F(N * D),
+    xn2: F(N * D),
+    rstd2: F(N),
+    gate: F(N * I),
+    up: F(N * I),
+    h: F(N * I),
+    down: F(N * D),
+    res3: F(N * D),
+  };
+}
+
+export function allocLlamaActivations(
+  c: LlamaConfig,
+  B: number,
+  T: number,
+  dtype: "float32" | "float64" = "float32",
+): LlamaActivations {
+  const F: Alloc = (n) => (dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
+  const D = c.hidden_size;
+  const N = B * T;
+  const layers: LlamaLayerActs[] = [];
+  for (let l = 0; l < c.num_hidden_layers; l++)
+    layers.push(
+      llamaLayerActs(
+        F,
+        B,
+        T,
+        D,
+        c.num_attention_heads,
+        c.num_key_value_heads,
+        c.head_dim,
+        c.intermediate_size,
+        true,
+      ),
+    );
+  return {
+    B,
+    T,
+    ids: new Int32Array(N),
+    encoded: F(N * D),
+    layers,
+    xnf: F(N * D),
+    rstdf: F(N),
+    logits: F(N * c.vocab_size),
+  };
+}
+
 // Columns [offset, offset + width) of every row of x [N, stride], as a new [N, width] array.
 function columns(x: Floats, N: number, stride: number, offset: number, width: number, F: Alloc): Floats {
   const out = F(N * width);
@@ -180,50 +307,122 @@ function columns(x: Floats, N: number, stride: number, offset: number, width: nu
 
 // Logits [B·T, V] for ids [B, T] (row-major), T new positions per sequence.
 export function forwardPass(
-  model: Specimen,
+  model: AnySpecimen,
   ids: ArrayLike<number>,
   B: number,
   T: number,
   hooks: ForwardHooks = {},
 ): Floats {
   const c = model.config;
-  const p = model.params;
-  const { cache, acts } = hooks;
-  const C = c.n_embd;
-  const d = headDim(c);
+  const llama = isLlama(model) ? model : undefined;
+  const gpt = isLlama(model) ? undefined : model;
+  const { cache } = hooks;
+  const C = llama ? llama.config.hidden_size : headDim(c as GPTConfig) * (c as GPTConfig).n_head;
+  const d = llama ? llama.config.head_dim : headDim(c as GPTConfig);
   const N = B * T;
   const V = c.vocab_size;
-  const eps = c.layer_norm_epsilon;
   const p0 = cache?.length ?? 0;
   if (ids.length !== N)
     throw new Error(`forward: expected B·T = ${B}·${T} = ${N} token ids, got ${ids.length}`);
-  if (p0 + T > c.n_positions)
+  // GPT-2 has a learned position table and cannot run past it; RoPE has no table, so a
+  // Llama runs at any length (how well is lab 07's long-context question).
+  if (gpt && p0 + T > gpt.config.n_positions)
     throw new Error(
       p0 === 0
-        ? `forward: sequence length ${T} is longer than n_positions (${c.n_positions})`
-        : `forward: ${p0} cached + ${T} new positions exceed n_positions (${c.n_positions})`,
+        ? `forward: sequence length ${T} is longer than n_positions (${gpt.config.n_positions})`
+        : `forward: ${p0} cached + ${T} new positions exceed n_positions (${gpt.config.n_positions})`,
     );
+  const acts = hooks.acts;
   if (acts && (acts.B !== B || acts.T !== T || p0 !== 0))
     throw new Error(
       `forward: activations for ${acts.B}×${acts.T} cannot keep a ${B}×${T} chunk at position ${p0}`,
     );
-  const dtype = p.wte instanceof Float64Array ? "float64" : "float32";
+  if (acts && "xnf" in acts !== Boolean(llama))
+    throw new Error(`forward: these activations are for the other architecture (GPT-2 vs Llama)`);
+  const first = llama ? llama.params.embed_tokens : (gpt as Specimen).params.wte;
+  const dtype = first instanceof Float64Array ? "float64" : "float32";
   const F: Alloc = (n) => (dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
   // out = x·W + b, by the hook when there is one
-  const linear = (out: Floats, l: number, name: LinearName, x: Floats, W: Linear, K: number, M: number) => {
+  const linear = (
+    out: Floats,
+    l: number,
+    name: LinearName | LlamaLinearName,
+    x: Floats,
+    W: Linear,
+    K: number,
+    M: number,
+  ) => {
     if (hooks.linear) out.set(hooks.linear(l, name, x as Float32Array, N, K, M, W));
     else linearForward(out, x, W.weight, W.bias, N, K, M);
+  };
+  // the attention of this chunk's queries over the store, by the hook when there is one
+  const attend = (out: Floats, q: Floats, store: KVStore<Floats>, at: number, H: number, probs?: Floats) => {
+    // (a hook sees float32 arrays: only the float64 gradient check runs without hooks)
+    if (hooks.attention) out.set(hooks.attention(at, q as Float32Array, store as KVStore, B, T, H));
+    else attentionForward(out, q, store, at, B, T, H, probs); // [N, H·d]
   };
 
   if (acts) acts.ids.set(Array.from(ids));
   let x = acts?.encoded ?? F(N * C);
-  encoderForward(x, ids, p.wte, p.wpe, B, T, C, V, p0);
+  if (llama) encoderForward(x, ids, llama.params.embed_tokens, null, B, T, C, V, p0);
+  else if (gpt) encoderForward(x, ids, gpt.params.wte, gpt.params.wpe, B, T, C, V, p0);
+
+  if (llama) {
+    const lc = llama.config;
+    const eps = lc.rms_norm_eps;
+    const rope = { ...ropeFrequencies(lc, p0 + T), p0 };
+    const la = acts as LlamaActivations | undefined;
+    for (let l = 0; l < llama.params.layers.length; l++) {
+      const w = llama.params.layers[l];
+      const H = w.q_proj.weight.length / (C * d); // query heads this block has
+      const Hkv = w.k_proj.weight.length / (C * d); // key/value heads
+      const I = w.gate_proj.weight.length / C; // MLP channels
+      const L = la?.layers[l] ?? llamaLayerActs(F, B, T, C, H, Hkv, d, I, false);
+      const at = cache ? l : 0;
+
+      rmsNormForward(L.xn1, L.rstd1, x, w.input_layernorm, N, C, eps);
+      linear(L.q, l, "q_proj", L.xn1, w.q_proj, C, H * d); // [N, H·d]
+      linear(L.k, l, "k_proj", L.xn1, w.k_proj, C, Hkv * d); // [N, H_kv·d]
+      linear(L.v, l, "v_proj", L.xn1, w.v_proj, C, Hkv * d);
+      ropeForward(L.q, L.q, B, T, H, d, rope); // positions p0 … p0+T−1, in place
+      ropeForward(L.k, L.k, B, T, Hkv, d, rope);
+      if (la && !cache && !hooks.attention) {
+        // training: the whole sequence at once, as matrix products (attention-matmul.ts)
+        causalAttentionForward(L.atty, L.att, L.q, L.k, L.v, B, T, H, Hkv, d);
+      } else {
+        const store = cache ?? new KVCache(1, Hkv, d, T, B, dtype); // scratch: this chunk only
+        store.append(at, L.k, L.v, B, T);
+        attend(L.atty, L.q, store, at, H, la ? L.att : undefined);
+      }
+      linear(L.attproj, l, "o_proj", L.atty, w.o_proj, H * d, C);
+      residualForward(L.res2, x, L.attproj, N * C);
+      rmsNormForward(L.xn2, L.rstd2, L.res2, w.post_attention_layernorm, N, C, eps);
+      linear(L.gate, l, "gate_proj", L.xn2, w.gate_proj, C, I); // [N, I]
+      linear(L.up, l, "up_proj", L.xn2, w.up_proj, C, I);
+      swigluForward(L.h, L.gate, L.up, N * I);
+      linear(L.down, l, "down_proj", L.h, w.down_proj, I, C);
+      residualForward(L.res3, L.res2, L.down, N * C);
+      x = L.res3;
+    }
+    cache?.advance(T);
+    const xnf = la?.xnf ?? F(N * C);
+    rmsNormForward(xnf, la?.rstdf ?? F(N), x, llama.params.norm, N, C, eps);
+    const logits = la?.logits ?? F(N * V);
+    logits.fill(0);
+    matmulTransBAccumulate(logits, xnf, llama.params.lm_head, N, C, V); // logits = x · lm_headᵀ
+    return logits;
+  }
+
+  const g = gpt as Specimen;
+  const p = g.params;
+  const eps = g.config.layer_norm_epsilon;
+  const ga = acts as Activations | undefined;
   for (let l = 0; l < p.h.length; l++) {
     const w = p.h[l];
     const H = w.c_attn.bias.length / (3 * d); // heads this block has
     const Fw = w.c_fc.bias.length; // MLP channels this block has
     const Hd = H * d;
-    const L = acts?.layers[l] ?? layerActs(F, B, T, C, H, d, Fw, false);
+    const L = ga?.layers[l] ?? layerActs(F, B, T, C, H, d, Fw, false);
     const store = cache ?? new KVCache(1, H, d, T, B, dtype); // scratch: this chunk only
     const at = cache ? l : 0;
 
@@ -231,9 +430,7 @@ export function forwardPass(
     linear(L.qkv, l, "c_attn", L.ln1, w.c_attn, C, 3 * Hd); // [N, 3·H·d] = [q | k | v]
     const q = columns(L.qkv, N, 3 * Hd, 0, Hd, F); // [N, H·d]
     store.append(at, columns(L.qkv, N, 3 * Hd, Hd, Hd, F), columns(L.qkv, N, 3 * Hd, 2 * Hd, Hd, F), B, T);
-    // (a hook sees float32 arrays: only the float64 gradient check runs without hooks)
-    if (hooks.attention) L.atty.set(hooks.attention(at, q as Float32Array, store as KVStore, B, T, H));
-    else attentionForward(L.atty, q, store, at, B, T, H, acts ? L.att : undefined); // [N, H·d]
+    attend(L.atty, q, store, at, H, ga ? L.att : undefined);
     linear(L.attproj, l, "attn_c_proj", L.atty, w.attn_c_proj, Hd, C);
     residualForward(L.res2, x, L.attproj, N * C);
     layerNormForward(L.ln2, L.ln2Mean, L.ln2Rstd, L.res2, w.ln_2.weight, w.ln_2.bias, N, C, eps);
@@ -245,19 +442,9 @@ export function forwardPass(
   }
   cache?.advance(T);
 
-  const lnf = acts?.lnf ?? F(N * C);
-  layerNormForward(
-    lnf,
-    acts?.lnfMean ?? F(N),
-    acts?.lnfRstd ?? F(N),
-    x,
-    p.ln_f.weight,
-    p.ln_f.bias,
-    N,
-    C,
-    eps,
-  );
-  const logits = acts?.logits ?? F(N * V);
+  const lnf = ga?.lnf ?? F(N * C);
+  layerNormForward(lnf, ga?.lnfMean ?? F(N), ga?.lnfRstd ?? F(N), x, p.ln_f.weight, p.ln_f.bias, N, C, eps);
+  const logits = ga?.logits ?? F(N * V);
   logits.fill(0);
   matmulTransBAccumulate(logits, lnf, p.wte, N, C, V); // tied head: logits = ln_f(x) · wteᵀ
   return logits;

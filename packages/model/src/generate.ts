@@ -8,7 +8,7 @@
 // bench/generate.bench.ts measures what the cache saves.
 
 import { argmax, Rng, sample, type SampleOptions } from "@llm-labs/tensor";
-import { forwardPass, type Specimen } from "./forward.ts";
+import { type AnySpecimen, forwardPass } from "./forward.ts";
 import { KVCache } from "./kv-cache.ts";
 
 export interface GenerateOptions {
@@ -19,22 +19,24 @@ export interface GenerateOptions {
   onToken?: (id: number) => void; // streaming
 }
 
-export function generate(model: Specimen, prompt: readonly number[], opts: GenerateOptions): number[] {
+export function generate(model: AnySpecimen, prompt: readonly number[], opts: GenerateOptions): number[] {
   const c = model.config;
   const V = c.vocab_size;
   if (prompt.length === 0) throw new Error("generate: the prompt needs at least one token");
-  const room = c.n_positions - prompt.length;
+  const [context, field] =
+    c.model_type === "llama"
+      ? [c.max_position_embeddings, "max_position_embeddings"]
+      : [c.n_positions, "n_positions"];
+  const room = context - prompt.length;
   if (room < 0)
-    throw new Error(
-      `generate: the prompt has ${prompt.length} tokens, more than n_positions (${c.n_positions})`,
-    );
+    throw new Error(`generate: the prompt has ${prompt.length} tokens, more than ${field} (${context})`);
   const maxNew = Math.min(opts.maxNewTokens, room);
   const rng = opts.sampling ? new Rng(opts.sampling.seed) : undefined;
   const choose = (last: Float32Array | Float64Array) =>
     rng ? sample(Float32Array.from(last), rng, opts.sampling) : argmax(Float32Array.from(last));
   const out: number[] = [];
   const cache =
-    opts.useCache === false ? undefined : KVCache.for(c, 1, Math.min(c.n_positions, prompt.length + maxNew));
+    opts.useCache === false ? undefined : KVCache.for(c, 1, Math.min(context, prompt.length + maxNew));
   let logits = forwardPass(model, prompt, 1, prompt.length, { cache });
   let T = prompt.length;
   const seq = [...prompt];

@@ -34,6 +34,12 @@ export {
 export {
   forwardPass,
   allocActivations,
+  allocLlamaActivations,
+  isLlama,
+  type AnySpecimen,
+  type LlamaActivations,
+  type LlamaLayerActs,
+  type LlamaSpecimen,
   LINEAR_NAMES,
   type Activations,
   type AttentionHook,
@@ -78,6 +84,8 @@ export {
   saveCheckpoint,
   saveOnnx,
   loadCheckpoint,
+  readCheckpointFolder,
+  readWeightsChecked,
   weightsToSafetensors,
   modelFromSafetensors,
   generationConfig,
@@ -107,3 +115,28 @@ export {
   type RopeLayout,
   type RopeOptions,
 } from "./llama-layers.ts";
+export {
+  createLlama,
+  initLlamaParams,
+  viewLlamaParams,
+  llamaParamShapes,
+  llamaParamTotal,
+  llamaLinearName,
+  llamaLinearShape,
+  LLAMA_LINEARS,
+  type Llama,
+  type LlamaBlock,
+  type LlamaLinearName,
+  type LlamaParams,
+  type LlamaWeights,
+} from "./llama-params.ts";
+export { llamaForward, llamaLossAndGrads, zeroLlamaGrads } from "./llama-backward.ts";
+export { ropeFrequencies, type RopeFrequencies } from "./rope-scaling.ts";
+export {
+  saveLlamaCheckpoint,
+  loadLlamaCheckpoint,
+  llamaToSafetensors,
+  llamaFromSafetensors,
+  llamaGenerationConfig,
+} from "./llama-checkpoint.ts";
+export { causalAttentionForward, causalAttentionBackward } from "./attention-matmul.ts";

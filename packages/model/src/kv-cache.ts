@@ -16,6 +16,7 @@
 // of them plug into the same forward. `KVCache` below is the specimen's own.
 
 import { headDim, type GPTConfig } from "./config.ts";
+import type { LlamaConfig } from "./llama-config.ts";
 import type { Floats } from "./params.ts";
 
 // F: what headKeys hands out; float32 everywhere except the float64 gradient check.
@@ -64,11 +65,22 @@ export class KVCache implements KVStore<Floats> {
     }
   }
 
-  // A cache for a model's every layer, as long as its context unless told otherwise.
-  static for(config: GPTConfig, batch = 1, capacity = config.n_positions): KVCache {
-    if (capacity > config.n_positions)
-      throw new Error(`KVCache: capacity ${capacity} exceeds n_positions (${config.n_positions})`);
-    return new KVCache(config.n_layer, config.n_head, headDim(config), capacity, batch);
+  // A cache for a model's every layer, as long as its context unless told otherwise. A
+  // Llama's holds H_kv heads (grouped-query attention: that is the memory GQA saves) and may
+  // be longer than max_position_embeddings (RoPE has no table to run off).
+  static for(config: GPTConfig | LlamaConfig, batch = 1, capacity?: number): KVCache {
+    if (config.model_type === "llama")
+      return new KVCache(
+        config.num_hidden_layers,
+        config.num_key_value_heads,
+        config.head_dim,
+        capacity ?? config.max_position_embeddings,
+        batch,
+      );
+    const cap = capacity ?? config.n_positions;
+    if (cap > config.n_positions)
+      throw new Error(`KVCache: capacity ${cap} exceeds n_positions (${config.n_positions})`);
+    return new KVCache(config.n_layer, config.n_head, headDim(config), cap, batch);
   }
 
   append(layer: number, k: Floats, v: Floats, B: number, T: number): void {

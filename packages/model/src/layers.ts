@@ -15,7 +15,7 @@ export function encoderForward(
   out: Floats,
   ids: ArrayLike<number>,
   wte: Floats,
-  wpe: Floats,
+  wpe: Floats | null, // null: no position table (a Llama's positions are RoPE's)
   B: number,
   T: number,
   C: number,
@@ -33,7 +33,8 @@ export function encoderForward(
       const o = (b * T + t) * C;
       const w = id * C;
       const p = (pos0 + t) * C;
-      for (let i = 0; i < C; i++) out[o + i] = wte[w + i] + wpe[p + i];
+      if (wpe) for (let i = 0; i < C; i++) out[o + i] = wte[w + i] + wpe[p + i];
+      else for (let i = 0; i < C; i++) out[o + i] = wte[w + i];
     }
   }
 }

@@ -32,7 +32,9 @@ export function linearForward(
   IN: number,
   OUT: number,
 ): void {
-  for (let n = 0; n < N; n++) Y.set(b, n * OUT);
+  if (b.length === 0)
+    Y.fill(0, 0, N * OUT); // a Llama linear has no bias
+  else for (let n = 0; n < N; n++) Y.set(b, n * OUT);
   matmulAccumulate(Y, X, W, N, IN, OUT);
 }
 
@@ -50,6 +52,7 @@ export function linearBackward(
 ): void {
   matmulTransBAccumulate(dX, dY, W, N, OUT, IN);
   matmulTransAAccumulate(dW, X, dY, IN, N, OUT);
+  if (db.length === 0) return; // no bias
   for (let n = 0; n < N; n++) {
     const row = n * OUT;
     for (let o = 0; o < OUT; o++) db[o] += dY[row + o];

@@ -84,8 +84,8 @@ export interface RopeOptions {
 
 // RoPE's inverse frequencies (RoFormer §3.2.2):   θ_i = base^(−2i/d),  i = 0 … d/2 − 1
 // Pair 0 turns one radian per position, the last pair about 1/base radians: the pairs are
-// clocks from fast (local order) to slow (long range). Computed in float64 (HF computes
-// them, and the angles p·θ_i, in float32: a difference up to ~p·θ_i·2^-24 radians).
+// clocks from fast (local order) to slow (long range). Computed in float64 here; the angles
+// p·θ_i are rounded to float32 below, as Hugging Face's are.
 export function ropeInvFreq(d: number, base = 10000): Float64Array {
   if (!(d > 0 && d % 2 === 0)) throw new Error(`rope: head dimension must be even and > 0, got ${d}`);
   if (!(base > 0)) throw new Error(`rope: base (rope_theta) must be > 0, got ${base}`);
@@ -106,7 +106,9 @@ function ropeTables(T: number, d: number, opts: RopeOptions): { cos: Float64Arra
   const sin = new Float64Array(T * half);
   for (let t = 0; t < T; t++)
     for (let i = 0; i < half; i++) {
-      const angle = (p0 + t) * inv[i];
+      // in float32, as Hugging Face computes it (inv_freq and position_ids · inv_freq are
+      // float32 tensors): so our cos and sin are theirs, not 2^-24·p·θ_i radians apart
+      const angle = Math.fround((p0 + t) * Math.fround(inv[i]));
       cos[t * half + i] = m * Math.cos(angle);
       sin[t * half + i] = m * Math.sin(angle);
     }

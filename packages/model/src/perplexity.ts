@@ -9,13 +9,16 @@
 // in the window (non-overlapping windows, so each token is scored once, and early
 // tokens of a window see less context: the usual, slightly pessimistic, estimate).
 
-import type { GPT } from "./gpt.ts";
-import { forward } from "./gpt.ts";
+import { type AnySpecimen, forwardPass } from "./forward.ts";
 
+// window: the GPT-2's n_positions or the Llama's max_position_embeddings unless told
+// (a Llama may be scored past it: lab 07's long-context table).
 export function heldoutLoss(
-  model: GPT,
+  model: AnySpecimen,
   tokens: ArrayLike<number>,
-  window = model.config.n_positions,
+  window = model.config.model_type === "llama"
+    ? model.config.max_position_embeddings
+    : model.config.n_positions,
   maxTokens = Infinity,
 ): number {
   const V = model.config.vocab_size;
@@ -25,7 +28,7 @@ export function heldoutLoss(
   for (let start = 0; start + 1 < n; start += window) {
     const T = Math.min(window, n - 1 - start);
     const ids = Array.from({ length: T }, (_, i) => tokens[start + i]);
-    const logits = forward(model, ids, 1, T).logits;
+    const logits = forwardPass(model, ids, 1, T);
     for (let t = 0; t < T; t++) {
       const o = t * V;
       const y = tokens[start + t + 1];

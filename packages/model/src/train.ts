@@ -11,9 +11,11 @@
 import { Rng } from "@llm-labs/tensor";
 import { AdamW, clipGradNorm } from "./adamw.ts";
 import { lossAndGrads, zeroGrads } from "./backward.ts";
-import type { Activations } from "./forward.ts";
+import type { Activations, LlamaActivations } from "./forward.ts";
 import type { GPT } from "./gpt.ts";
-import { paramShapes } from "./params.ts";
+import { llamaLossAndGrads, zeroLlamaGrads } from "./llama-backward.ts";
+import { type Llama, llamaParamShapes } from "./llama-params.ts";
+import { type Params, paramShapes } from "./params.ts";
 import { learningRate, type Schedule } from "./schedule.ts";
 
 export interface TrainConfig {
@@ -58,11 +60,13 @@ export function sampleBatch(
   return { x, y };
 }
 
-// 1 for every weight that decays (tensors with ≥ 2 dims), 0 for biases and LayerNorm parameters.
-export function decayMask(model: GPT): Uint8Array {
+// 1 for every weight that decays (tensors with ≥ 2 dims), 0 for biases and norm parameters.
+export function decayMask(model: GPT | Llama): Uint8Array {
   const mask = new Uint8Array(model.params.flat.length);
   let at = 0;
-  for (const [, shape] of paramShapes(model.config)) {
+  const shapes =
+    model.config.model_type === "llama" ? llamaParamShapes(model.config) : paramShapes(model.config);
+  for (const [, shape] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
     if (shape.length >= 2) mask.fill(1, at, at + n);
     at += n;
@@ -71,27 +75,53 @@ export function decayMask(model: GPT): Uint8Array {
 }
 
 // Trains `model` in place; calls onStep after every optimizer step. Returns the losses.
+// Loss and gradients of one micro-batch, for either specimen (added into `grads`).
+type Step = (x: Int32Array, y: Int32Array, B: number, T: number) => number;
+function stepper(model: GPT | Llama): { grads: { flat: Float32Array | Float64Array }; step: Step } {
+  if (model.config.model_type === "llama") {
+    const m = model as Llama;
+    const grads = zeroLlamaGrads(m);
+    let acts: LlamaActivations | undefined;
+    return {
+      grads,
+      step: (x, y, B, T) => {
+        const r = llamaLossAndGrads(m, x, y, B, T, grads, acts);
+        acts = r.acts;
+        return r.loss;
+      },
+    };
+  }
+  const m = model as GPT;
+  const grads: Params = zeroGrads(m);
+  let acts: Activations | undefined;
+  return {
+    grads,
+    step: (x, y, B, T) => {
+      const r = lossAndGrads(m, x, y, B, T, grads, acts);
+      acts = r.acts;
+      return r.loss;
+    },
+  };
+}
+
 export function train(
-  model: GPT,
+  model: GPT | Llama,
   tokens: ArrayLike<number>,
   cfg: TrainConfig,
   onStep?: (s: StepInfo) => void,
 ): number[] {
   const rng = new Rng(cfg.seed);
-  const grads = zeroGrads(model);
+  const { grads, step: microStep } = stepper(model);
   const opt = new AdamW(model.params.flat.length, decayMask(model), { weightDecay: cfg.weightDecay });
   const schedule: Schedule = { maxLr: cfg.maxLr, minLr: cfg.minLr, warmup: cfg.warmup, total: cfg.steps };
   const losses: number[] = [];
-  let acts: Activations | undefined;
   let tokensSeen = 0;
   for (let step = 0; step < cfg.steps; step++) {
     grads.flat.fill(0);
     let loss = 0;
     for (let m = 0; m < cfg.accum; m++) {
       const { x, y } = sampleBatch(rng, tokens, cfg.batchSize, cfg.seqLen);
-      const r = lossAndGrads(model, x, y, cfg.batchSize, cfg.seqLen, grads, acts);
-      acts = r.acts;
-      loss += r.loss / cfg.accum;
+      loss += microStep(x, y, cfg.batchSize, cfg.seqLen) / cfg.accum;
       tokensSeen += cfg.batchSize * cfg.seqLen;
     }
     // each micro-batch added the gradient of its own mean loss: average them
