@@ -126,9 +126,9 @@ type ModelModule = typeof import("@llm-labs/model");
 // both must load and give the same logits.
 async function checkModel(m: ModelModule, name: string): Promise<void> {
   try {
-    const [gpt, took] = await timed(async () => m.loadCheckpoint(m.namedCheckpoint(name)));
+    const [gpt, took] = await timed(async () => m.loadSpecimen(m.namedCheckpoint(name)));
     const ids = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => i % gpt.config.vocab_size);
-    const ours = m.logits(gpt, [ids]);
+    const ours = m.forwardPass(gpt, ids, 1, ids.length);
     const ort = await m.OrtGPT.load(gpt.config, join(m.checkpointDir(name), "onnx", "model.onnx"));
     const { logits } = await ort.step(ids, 1, ort.emptyCache(1));
     await ort.release();
@@ -137,7 +137,7 @@ async function checkModel(m: ModelModule, name: string): Promise<void> {
     if (!(diff < 1e-3)) throw new Error(`our forward and ONNX Runtime differ by ${diff} on the same tokens`);
     emit({
       ok: true,
-      text: `model "${name}" loads (${gpt.config.n_layer} layers, ${m.countParams(gpt.config).toLocaleString("en-US")} parameters, ${took}) and ONNX Runtime agrees (max |Δlogit| ${diff.toExponential(1)})`,
+      text: `model "${name}" loads (${m.specimenSize(gpt).layers} layers, ${m.specimenSize(gpt).parameters.toLocaleString("en-US")} parameters, ${took}) and ONNX Runtime agrees (max |Δlogit| ${diff.toExponential(1)})`,
     });
   } catch (e) {
     emit({

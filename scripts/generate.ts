@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UserError, intFlag, numberFlag, parseFlags, runScript } from "@llm-labs/kit";
 import { readTokenizerJson } from "@llm-labs/lab-tokenizers";
-import { checkpointFromFlag, generate, loadCheckpoint, loadTransformersTokenizer } from "@llm-labs/model";
+import { checkpointFromFlag, generate, loadSpecimen, loadTransformersTokenizer } from "@llm-labs/model";
 
 const USAGE =
-  'npm run generate -- --model <target|draft|folder> --prompt "…" [--max-new-tokens 100] [--temperature 0.8 --top-p 0.9 --seed 1]';
+  'npm run generate -- --model <target|draft|llama|folder> --prompt "…" [--max-new-tokens 100] [--temperature 0.8 --top-p 0.9 --seed 1]';
 
 // Far above anything sensible, low enough that a typo cannot pass as a temperature.
 const MAX_TEMPERATURE = 100;
@@ -46,7 +46,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
       "--top-p only applies when sampling: add --temperature (e.g. 0.8); at temperature 0 decoding is greedy",
     );
   const dir = checkpointFromFlag(values.model);
-  const model = loadCheckpoint(dir);
+  const model = loadSpecimen(dir);
   const c = model.config;
   // Our own loader checks the file first and says where it is wrong;
   // transformers.js would fail on a damaged one with a TypeError deep inside.
@@ -62,17 +62,22 @@ export async function generateCommand(argv: string[]): Promise<void> {
     throw new UserError(`transformers.js cannot load the tokenizer in ${dir}: ${(e as Error).message}`);
   }
   const prompt: number[] = tok.encode(values.prompt, { add_special_tokens: false });
-  if (prompt.length === 0) prompt.push(c.bos_token_id); // an empty prompt starts a new story
-  // The model has one position embedding per token of context, n_positions of them.
-  if (prompt.length >= c.n_positions)
+  if (prompt.length === 0) prompt.push(c.bos_token_id ?? c.vocab_size - 1); // an empty prompt starts a new story
+  // A GPT-2 has one position embedding per token of context, n_positions of them; a Llama
+  // was trained on max_position_embeddings and generate() keeps to it.
+  const [context, field] =
+    c.model_type === "llama"
+      ? [c.max_position_embeddings, "max_position_embeddings"]
+      : [c.n_positions, "n_positions"];
+  if (prompt.length >= context)
     throw new UserError(
-      `the prompt is ${prompt.length} tokens, but ${values.model} reads at most ${c.n_positions} (n_positions) and needs room for one new token; shorten the prompt to ${c.n_positions - 1} tokens or fewer`,
+      `the prompt is ${prompt.length} tokens, but ${values.model} reads at most ${context} (${field}) and needs room for one new token; shorten the prompt to ${context - 1} tokens or fewer`,
     );
-  const room = c.n_positions - prompt.length;
+  const room = context - prompt.length;
   const maxNewTokens = Math.min(requested ?? 100, room);
   if (requested !== undefined && requested > room)
     console.error(
-      `[note: ${values.model}'s context is ${c.n_positions} tokens and the prompt takes ${prompt.length}, so at most ${room} new tokens]`,
+      `[note: ${values.model}'s context is ${context} tokens and the prompt takes ${prompt.length}, so at most ${room} new tokens]`,
     );
 
   process.stdout.write(values.prompt);

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { parseFlags, runScript, table, UserError } from "@llm-labs/kit";
 
-const USAGE = "npm run perplexity (no flags: it scores the draft and target checkpoints)";
+const USAGE = "npm run perplexity (no flags: it scores the draft, target and llama checkpoints)";
 
 runScript(() => {
   // It takes no flags; one meant for another script must not start a minutes-long run.
@@ -16,7 +16,7 @@ runScript(() => {
 async function main(): Promise<void> {
   // Loaded only once the flags are good: the model and the corpus take seconds to load.
   const { splitTokens, VOCAB_SIZE } = await import("./corpus-data.ts");
-  const { checkpointDir, countParams, heldoutLoss, loadCheckpoint, unigramLoss } = await import(
+  const { checkpointDir, heldoutLoss, loadSpecimen, specimenSize, unigramLoss } = await import(
     "@llm-labs/model"
   );
   const heldout = splitTokens("heldout");
@@ -24,22 +24,28 @@ async function main(): Promise<void> {
   const rows: (string | number)[][] = [];
   const uni = unigramLoss(train, heldout, VOCAB_SIZE);
   rows.push(["unigram (train frequencies)", "-", "-", uni.toFixed(3), Math.exp(uni).toFixed(2)]);
-  for (const name of ["draft", "target"]) {
+  for (const name of ["draft", "target", "llama"]) {
     const dir = checkpointDir(name);
     if (!existsSync(dir)) continue;
-    const model = loadCheckpoint(dir);
+    const model = loadSpecimen(dir);
     const c = model.config;
-    // forward multiply-adds per token: 12·D² per block (4D² attention projections + 8D² MLP) + the D·V head
-    const macs = c.n_layer * 12 * c.n_embd ** 2 + c.n_embd * c.vocab_size;
+    const { layers, parameters, context } = specimenSize(model);
+    // forward multiply-adds per token, without attention's scores: the weights of the blocks
+    // (GPT-2: 12·D² per block, 4D² attention projections + 8D² MLP) plus the D·V head
+    const D = c.model_type === "llama" ? c.hidden_size : c.n_embd;
+    const macs =
+      c.model_type === "llama"
+        ? parameters - D * c.vocab_size - (2 * layers + 1) * D + D * c.vocab_size
+        : c.n_layer * 12 * D ** 2 + D * c.vocab_size;
     const t0 = performance.now();
     const loss = heldoutLoss(model, heldout);
     console.error(
       `${name}: scored ${heldout.length.toLocaleString()} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     rows.push([
-      `${name} (${c.n_layer}×${c.n_embd}, ${(countParams(c) / 1e6).toFixed(2)}M params)`,
+      `${name} (${layers}×${D}, ${(parameters / 1e6).toFixed(2)}M params)`,
       macs.toLocaleString(),
-      c.n_positions,
+      context,
       loss.toFixed(3),
       Math.exp(loss).toFixed(2),
     ]);

@@ -34,6 +34,7 @@ export function generate(model: AnySpecimen, prompt: readonly number[], opts: Ge
   const rng = opts.sampling ? new Rng(opts.sampling.seed) : undefined;
   const choose = (last: Float32Array | Float64Array) =>
     rng ? sample(Float32Array.from(last), rng, opts.sampling) : argmax(Float32Array.from(last));
+  const eos = ([] as (number | null | undefined)[]).concat(c.eos_token_id); // a Llama may list several
   const out: number[] = [];
   const cache =
     opts.useCache === false ? undefined : KVCache.for(c, 1, Math.min(context, prompt.length + maxNew));
@@ -45,7 +46,7 @@ export function generate(model: AnySpecimen, prompt: readonly number[], opts: Ge
     out.push(next);
     seq.push(next);
     opts.onToken?.(next);
-    if (opts.stopAtEos !== false && next === c.eos_token_id) break;
+    if (opts.stopAtEos !== false && eos.includes(next)) break;
     if (out.length === maxNew) break;
     if (cache) {
       logits = forwardPass(model, [next], 1, 1, { cache });

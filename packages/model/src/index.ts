@@ -66,7 +66,7 @@ export { learningRate, type Schedule } from "./schedule.ts";
 export { train, sampleBatch, decayMask, type TrainConfig, type StepInfo } from "./train.ts";
 export { generate, type GenerateOptions } from "./generate.ts";
 export { heldoutLoss, unigramLoss } from "./perplexity.ts";
-export { exportOnnx } from "./onnx-export.ts";
+export { exportOnnx, causalMask } from "./onnx-export.ts";
 export { OrtGPT } from "./ort-runner.ts";
 export {
   loadTransformersModel,
@@ -140,3 +140,5 @@ export {
   llamaGenerationConfig,
 } from "./llama-checkpoint.ts";
 export { causalAttentionForward, causalAttentionBackward } from "./attention-matmul.ts";
+export { loadSpecimen, specimenSize } from "./specimen.ts";
+export { exportLlamaOnnx, saveLlamaOnnx } from "./llama-onnx.ts";

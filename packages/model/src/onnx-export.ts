@@ -88,11 +88,6 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
   }
 
   // constants
-  g.initializer("const_0", i64([0], []));
-  g.initializer("const_1", i64([1], []));
-  g.initializer("axes_0", i64([0]));
-  g.initializer("axes_1", i64([1]));
-  g.initializer("axes_12", i64([1, 2]));
   g.initializer("split_qkv", i64([D, D, D]));
   g.initializer("heads_shape", i64([0, 0, H, hs])); // Reshape: 0 copies that input dimension
   g.initializer("merge_shape", i64([0, 0, D]));
@@ -106,21 +101,7 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
   g.node("Gather", ["transformer.wpe.weight", "position_ids"], ["pos_emb"], { axis: 0 });
   g.node("Add", ["tok_emb", "pos_emb"], ["x_0"]);
 
-  // the mask, [batch, 1, seq, past + seq]: query q (absolute position past + q) may
-  // see key k when k ≤ past + q (causal) and attention_mask[b, k] = 1 (not padding)
-  g.node("Shape", ["past_key_values.0.key"], ["past_len_1d"], { start: 2, end: 3 });
-  g.node("Shape", ["input_ids"], ["seq_len_1d"], { start: 1, end: 2 });
-  g.node("Squeeze", ["past_len_1d", "axes_0"], ["past_len"]);
-  g.node("Squeeze", ["seq_len_1d", "axes_0"], ["seq_len"]);
-  g.node("Add", ["past_len", "seq_len"], ["total_len"]);
-  g.node("Range", ["past_len", "total_len", "const_1"], ["query_pos"]);
-  g.node("Range", ["const_0", "total_len", "const_1"], ["key_pos"]);
-  g.node("Unsqueeze", ["query_pos", "axes_1"], ["query_pos_col"]);
-  g.node("Unsqueeze", ["key_pos", "axes_0"], ["key_pos_row"]);
-  g.node("GreaterOrEqual", ["query_pos_col", "key_pos_row"], ["causal"]); // [seq, total]
-  g.node("Cast", ["attention_mask"], ["mask_bool"], { to: 9 }); // 9 = BOOL
-  g.node("Unsqueeze", ["mask_bool", "axes_12"], ["mask_b11l"]); // [batch, 1, 1, total]
-  g.node("And", ["causal", "mask_b11l"], ["allowed"]); // [batch, 1, seq, total]
+  causalMask(g); // "allowed", [batch, 1, seq, past + seq]
 
   let x = "x_0";
   for (let i = 0; i < c.n_layer; i++) {
@@ -186,4 +167,29 @@ export function exportOnnx(model: GPT, opts: ExportOptions = {}): Uint8Array {
       g.output(`present.${i}.${kv}`, "float32", ["batch_size", H, "total_sequence_length", hs]);
   }
   return g.toModel({ opset: 21, extraOpsets: opts.extraOpsets, producerName: "llm-labs packages/model" });
+}
+
+// The mask, "allowed" [batch, 1, seq, past + seq]: query q (absolute position past + q) may
+// see key k when k ≤ past + q (causal) and attention_mask[b, k] = 1 (not padding). Built at
+// run time from the shapes of input_ids and past_key_values.0.key, so one graph serves every
+// past length. Shared by the GPT-2 and the Llama graphs (llama-onnx.ts).
+export function causalMask(g: GraphBuilder): void {
+  g.initializer("const_0", i64([0], []));
+  g.initializer("const_1", i64([1], []));
+  g.initializer("axes_0", i64([0]));
+  g.initializer("axes_1", i64([1]));
+  g.initializer("axes_12", i64([1, 2]));
+  g.node("Shape", ["past_key_values.0.key"], ["past_len_1d"], { start: 2, end: 3 });
+  g.node("Shape", ["input_ids"], ["seq_len_1d"], { start: 1, end: 2 });
+  g.node("Squeeze", ["past_len_1d", "axes_0"], ["past_len"]);
+  g.node("Squeeze", ["seq_len_1d", "axes_0"], ["seq_len"]);
+  g.node("Add", ["past_len", "seq_len"], ["total_len"]);
+  g.node("Range", ["past_len", "total_len", "const_1"], ["query_pos"]);
+  g.node("Range", ["const_0", "total_len", "const_1"], ["key_pos"]);
+  g.node("Unsqueeze", ["query_pos", "axes_1"], ["query_pos_col"]);
+  g.node("Unsqueeze", ["key_pos", "axes_0"], ["key_pos_row"]);
+  g.node("GreaterOrEqual", ["query_pos_col", "key_pos_row"], ["causal"]); // [seq, total]
+  g.node("Cast", ["attention_mask"], ["mask_bool"], { to: 9 }); // 9 = BOOL
+  g.node("Unsqueeze", ["mask_bool", "axes_12"], ["mask_b11l"]); // [batch, 1, 1, total]
+  g.node("And", ["causal", "mask_b11l"], ["allowed"]); // [batch, 1, seq, total]
 }

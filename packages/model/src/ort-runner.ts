@@ -9,27 +9,40 @@ import { readFileSync } from "node:fs";
 import { argmax } from "@llm-labs/tensor";
 import { loadModel, type Feeds, type OrtModel, type TensorData } from "@llm-labs/onnx";
 import { headDim, type GPTConfig } from "./config.ts";
+import type { LlamaConfig } from "./llama-config.ts";
 
+// What the cache inputs look like: layers, key/value heads (a Llama's H_kv), head size.
+function cacheShape(c: GPTConfig | LlamaConfig): { layers: number; heads: number; d: number } {
+  return c.model_type === "llama"
+    ? { layers: c.num_hidden_layers, heads: c.num_key_value_heads, d: c.head_dim }
+    : { layers: c.n_layer, heads: c.n_head, d: headDim(c) };
+}
+
+// A GPT-2's or a Llama's exported graph (onnx-export.ts, llama-onnx.ts): the same inputs and outputs.
 export class OrtGPT {
   private constructor(
-    readonly config: GPTConfig,
+    readonly config: GPTConfig | LlamaConfig,
     readonly session: OrtModel,
   ) {}
 
-  static async load(config: GPTConfig, onnx: Uint8Array | string, intraOpThreads = 1): Promise<OrtGPT> {
+  static async load(
+    config: GPTConfig | LlamaConfig,
+    onnx: Uint8Array | string,
+    intraOpThreads = 1,
+  ): Promise<OrtGPT> {
     const bytes = typeof onnx === "string" ? new Uint8Array(readFileSync(onnx)) : onnx;
     return new OrtGPT(config, await loadModel(bytes, { intraOpThreads }));
   }
 
   emptyCache(batch: number): Record<string, TensorData> {
-    const c = this.config;
+    const { layers, heads, d } = cacheShape(this.config);
     const past: Record<string, TensorData> = {};
-    for (let i = 0; i < c.n_layer; i++) {
+    for (let i = 0; i < layers; i++) {
       for (const kv of ["key", "value"]) {
         past[`past_key_values.${i}.${kv}`] = {
           type: "float32",
           data: new Float32Array(0),
-          dims: [batch, c.n_head, 0, headDim(c)],
+          dims: [batch, heads, 0, d],
         };
       }
     }
@@ -63,13 +76,14 @@ export class OrtGPT {
 
   async generateGreedy(prompt: readonly number[], maxNewTokens: number, stopAtEos = true): Promise<number[]> {
     const V = this.config.vocab_size;
+    const eos = ([] as (number | null | undefined)[]).concat(this.config.eos_token_id);
     const out: number[] = [];
     let { logits, cache } = await this.step(prompt, 1, this.emptyCache(1));
     let S = prompt.length;
     for (;;) {
       const next = argmax(logits.subarray((S - 1) * V, S * V));
       out.push(next);
-      if ((stopAtEos && next === this.config.eos_token_id) || out.length >= maxNewTokens) return out;
+      if ((stopAtEos && eos.includes(next)) || out.length >= maxNewTokens) return out;
       ({ logits, cache } = await this.step([next], 1, cache));
       S = 1;
     }
