@@ -175,7 +175,7 @@ export function readCheckpointFolder(
     };
   } catch (e) {
     throw new UserError(
-      `${configPath} is not valid JSON (${e instanceof SyntaxError ? e.message : "not UTF-8 text"}); it should hold a ${kind} config like ${example}`,
+      `${configPath} is not valid JSON (${e instanceof SyntaxError ? e.message.replace(/\s*[\r\n]+\s*/g, " ") : "not UTF-8 text"}); it should hold a ${kind} config like ${example}`,
     );
   }
 }

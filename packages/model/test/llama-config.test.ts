@@ -156,11 +156,9 @@ describe("config.json in a checkpoint folder", () => {
     expect(msg).toContain("it should hold a Llama config like packages/model/checkpoints/llama/config.json");
   });
 
-  // KNOWN BUG (checkpoints.ts readCheckpointFolder): V8's SyntaxError message quotes the
-  // file's text verbatim, newlines included, so a multi-line non-JSON config.json gives a
-  // multi-line UserError. `it.fails` keeps the suite green until the message is flattened
-  // (e.g. e.message.replace(/[\r\n]+/g, " ")); then this starts failing: make it `it`.
-  it.fails("config.json that is not JSON (several lines) still gives one line", () => {
+  // V8's SyntaxError message quotes the file's text verbatim, newlines included;
+  // readCheckpointFolder flattens it, so the user still gets one line.
+  it("config.json that is not JSON (several lines) still gives one line", () => {
     const dir = folder("not-json-lines");
     writeFileSync(join(dir, "config.json"), '{\n  "model_type": llama,\n}\n');
     userError(() => loadLlamaCheckpoint(dir));
