@@ -60,7 +60,7 @@ export class OrtLM implements CachedLM {
   }
 
   get config(): GPTConfig {
-    return this.runner.config;
+    return this.runner.config as GPTConfig; // loaded from a GPT-2 config above
   }
 
   async forward(tokens: readonly number[]): Promise<Float32Array> {
