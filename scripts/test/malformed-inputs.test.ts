@@ -486,7 +486,7 @@ describe("command-line flags", () => {
   refuses(
     "generate --model with an unknown name",
     () => gen("--model", "drfat"),
-    /no checkpoint named "drfat" \(checkpoints: draft, target\)/,
+    /no checkpoint named "drfat" \(checkpoints: draft, llama, target\)/,
   );
   refuses(
     "generate --model with a missing folder",
