@@ -83,7 +83,8 @@ const N_POSITIONS = 128;
 // (886k vs 941k), with Llama's block: RMSNorm, RoPE, SwiGLU with I = 3·D (so three MLP
 // matrices hold what GPT-2's two 4·D ones do, Shazeer 2020), 8 query heads sharing 2 KV heads,
 // no biases, the head tied to the embedding. It trains on as many tokens as the target
-// (600 steps × 1024), but in windows of 512, its context; ≈ 28 minutes at ≈ 365 tok/s.
+// (600 steps × 1024), but in windows of 512, its context: measured 1,782 s ≈ 30 minutes at
+// 345 tok/s on the 2-core machine (checkpoints/llama/training.json).
 export const LLAMA_PRESET = {
   model: {
     model_type: "llama",

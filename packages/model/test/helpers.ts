@@ -1,7 +1,9 @@
 // Test models: every parameter (biases and LayerNorm γ, β included) drawn from
 // N(0, std²), so every tensor affects the output. GPT-2's init leaves biases at 0
 // and γ at 1, which would let a bug in a bias or γ path go unnoticed.
+import { UserError } from "@llm-labs/errors";
 import { Rng } from "@llm-labs/tensor";
+import { expect } from "vitest";
 import { makeConfig, type GPTConfig } from "../src/config.ts";
 import { createGPT, type GPT } from "../src/gpt.ts";
 
@@ -21,3 +23,32 @@ export function randomModel(
 export const tinyConfig = makeConfig({ n_layer: 2, n_head: 4, n_embd: 16, n_positions: 32, vocab_size: 40 });
 
 export { maxAbsDiff } from "@llm-labs/tensor";
+
+// A small valid Llama config.json: D = 32, H = 4 query heads, H_kv = 2 KV heads, so
+// d = 32 / 4 = 8 and k_proj maps 32 features to H_kv·d = 16; 50 token ids.
+export const tinyLlamaJson = {
+  model_type: "llama",
+  vocab_size: 50,
+  hidden_size: 32,
+  intermediate_size: 48,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 64,
+  rope_theta: 10000,
+  eos_token_id: 49,
+};
+
+// The message of the UserError that f throws, checked to be one line.
+export function userError(f: () => unknown): string {
+  let caught: unknown;
+  try {
+    f();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(UserError);
+  const msg = (caught as UserError).message;
+  expect(msg).not.toMatch(/[\r\n]/);
+  return msg;
+}

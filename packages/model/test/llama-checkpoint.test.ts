@@ -5,7 +5,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UserError } from "@llm-labs/errors";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkpointDir } from "../src/checkpoints.ts";
 import { loadLlamaCheckpoint, saveLlamaCheckpoint } from "../src/llama-checkpoint.ts";
@@ -13,33 +12,10 @@ import { parseLlamaConfig } from "../src/llama-config.ts";
 import { createLlama, llamaParamTotal } from "../src/llama-params.ts";
 import { readSafetensors, type TensorToWrite, writeSafetensors } from "../src/safetensors.ts";
 import { loadSpecimen, specimenSize } from "../src/specimen.ts";
+import { tinyLlamaJson, userError } from "./helpers.ts";
 
-// D = 32, H = 4, H_kv = 2, d = 8: k_proj is [H_kv·d, D] = [16, 32] in the file, tied head.
-const config = parseLlamaConfig({
-  model_type: "llama",
-  vocab_size: 50,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 64,
-  tie_word_embeddings: true,
-  eos_token_id: 49,
-});
-
-function userError(f: () => unknown): string {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(UserError);
-  const msg = (caught as UserError).message;
-  expect(msg).not.toMatch(/[\r\n]/);
-  return msg;
-}
+// tinyLlamaJson with a tied head: k_proj is [H_kv·d, D] = [16, 32] in the file.
+const config = parseLlamaConfig({ ...tinyLlamaJson, tie_word_embeddings: true });
 
 const root = mkdtempSync(join(tmpdir(), "llm-labs-llama-ckpt-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

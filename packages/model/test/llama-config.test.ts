@@ -4,40 +4,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UserError } from "@llm-labs/errors";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadLlamaCheckpoint, saveLlamaCheckpoint } from "../src/llama-checkpoint.ts";
 import { parseLlamaConfig } from "../src/llama-config.ts";
 import { createLlama } from "../src/llama-params.ts";
 import { loadSpecimen } from "../src/specimen.ts";
+import { tinyLlamaJson, userError } from "./helpers.ts";
 
-// A small, valid config: D = 32, H = 4, H_kv = 2, so d = 32 / 4 = 8.
-const good = {
-  model_type: "llama",
-  vocab_size: 50,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 64,
-  rope_theta: 10000,
-  eos_token_id: 49,
-};
-
-// The message of the UserError that f throws, checked to be one line.
-function userError(f: () => unknown): string {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(UserError);
-  const msg = (caught as UserError).message;
-  expect(msg).not.toMatch(/[\r\n]/);
-  return msg;
-}
+// A small, valid config (test/helpers.ts): D = 32, H = 4, H_kv = 2, so d = 32 / 4 = 8.
+const good = tinyLlamaJson;
 
 const bad = (change: Record<string, unknown>) =>
   userError(() => parseLlamaConfig({ ...good, ...change }, "my/config.json"));

@@ -12,18 +12,9 @@ import { parseLlamaConfig } from "../src/llama-config.ts";
 import { gqaAttentionBackward } from "../src/llama-layers.ts";
 import { createLlama } from "../src/llama-params.ts";
 import { readSafetensors } from "../src/safetensors.ts";
+import { tinyLlamaJson } from "./helpers.ts";
 
-const config = parseLlamaConfig({
-  model_type: "llama",
-  vocab_size: 50,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 64,
-  eos_token_id: 49,
-});
+const config = parseLlamaConfig(tinyLlamaJson); // D = 32, 4 query heads, 2 KV heads, d = 8
 function randomLlama(seed: number) {
   const m = createLlama(config, seed);
   const r = new Rng(seed + 1);
