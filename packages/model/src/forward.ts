@@ -24,6 +24,10 @@
 //   linear     computes every linear layer (default: y = x·W + b)
 //   attention  the attention of the new queries over the store (default: attentionForward)
 //   acts       keeps every intermediate, for the backward pass (backward.ts)
+// and three for the Llama's own pieces (lab 07 plugs the learner's in; a GPT-2 refuses them):
+//   norm       every RMSNorm (default: rmsNormForward)
+//   rope       the rotation of q and k (default: ropeForward)
+//   swiglu     the MLP's gate, silu(gate) ⊙ up (default: swigluForward)
 //
 // A layer's widths come from its weights, not the config: H_l = |b_attn| / (3·d)
 // heads and |b_fc| MLP channels, so a pruned block is just smaller matrices.
@@ -102,11 +106,48 @@ export type AttentionHook = (
   H: number,
 ) => Float32Array;
 
+// RMSNorm of x [rows, C] with weights γ [C]: y [rows, C]. `name` is the norm's: a block's
+// input_layernorm or post_attention_layernorm at `layer`, or the final norm (layer = L).
+export type NormHook = (
+  layer: number,
+  name: "input_layernorm" | "post_attention_layernorm" | "norm",
+  x: Float32Array,
+  gamma: Float32Array,
+  rows: number,
+  C: number,
+  eps: number,
+) => Float32Array;
+
+// q or k [B, T, heads·d], rotated: row t is at position p0 + t, pair i turns by
+// (p0 + t)·invFreq[i], and cos and sin are multiplied by attentionScaling (YaRN; else 1).
+export type RopeHook = (
+  layer: number,
+  which: "q" | "k",
+  x: Float32Array,
+  B: number,
+  T: number,
+  heads: number,
+  d: number,
+  rope: { p0: number; invFreq: Float64Array; attentionScaling: number },
+) => Float32Array;
+
+// h = silu(gate) ⊙ up, all [rows, I].
+export type SwigluHook = (
+  layer: number,
+  gate: Float32Array,
+  up: Float32Array,
+  rows: number,
+  I: number,
+) => Float32Array;
+
 export interface ForwardHooks {
   cache?: KVStore<Floats>;
   linear?: LinearHook;
   attention?: AttentionHook;
   acts?: Activations | LlamaActivations;
+  norm?: NormHook; // Llama only
+  rope?: RopeHook; // Llama only
+  swiglu?: SwigluHook; // Llama only
 }
 
 // One block's intermediates: what the backward pass reads, and where the loop writes.
@@ -339,6 +380,13 @@ export function forwardPass(
     );
   if (acts && "xnf" in acts !== Boolean(llama))
     throw new Error(`forward: these activations are for the other architecture (GPT-2 vs Llama)`);
+  const piece = hooks.norm ? "norm" : hooks.rope ? "rope" : hooks.swiglu ? "swiglu" : undefined;
+  if (piece && !llama)
+    throw new Error(
+      `forward: the ${piece} hook is for a Llama; a GPT-2 has LayerNorm, learned positions and GELU`,
+    );
+  // the backward reads what the built-in layers save (RMSNorm's rstd), which a hook does not write
+  if (piece && acts) throw new Error(`forward: the ${piece} hook cannot be combined with acts (training)`);
   const first = llama ? llama.params.embed_tokens : (gpt as Specimen).params.wte;
   const dtype = first instanceof Float64Array ? "float64" : "float32";
   const F: Alloc = (n) => (dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
@@ -371,6 +419,22 @@ export function forwardPass(
     const lc = llama.config;
     const eps = lc.rms_norm_eps;
     const rope = { ...ropeFrequencies(lc, p0 + T), p0 };
+    // the Llama's three pieces, each by its hook when there is one
+    const norm = (
+      out: Floats,
+      rstd: Floats,
+      l: number,
+      name: Parameters<NormHook>[1],
+      x: Floats,
+      g: Floats,
+    ) => {
+      if (hooks.norm) out.set(hooks.norm(l, name, x as Float32Array, g as Float32Array, N, C, eps));
+      else rmsNormForward(out, rstd, x, g, N, C, eps);
+    };
+    const rotate = (x: Floats, l: number, which: "q" | "k", heads: number) => {
+      if (hooks.rope) x.set(hooks.rope(l, which, x as Float32Array, B, T, heads, d, rope));
+      else ropeForward(x, x, B, T, heads, d, rope); // in place
+    };
     const la = acts as LlamaActivations | undefined;
     for (let l = 0; l < llama.params.layers.length; l++) {
       const w = llama.params.layers[l];
@@ -380,12 +444,12 @@ export function forwardPass(
       const L = la?.layers[l] ?? llamaLayerActs(F, B, T, C, H, Hkv, d, I, false);
       const at = cache ? l : 0;
 
-      rmsNormForward(L.xn1, L.rstd1, x, w.input_layernorm, N, C, eps);
+      norm(L.xn1, L.rstd1, l, "input_layernorm", x, w.input_layernorm);
       linear(L.q, l, "q_proj", L.xn1, w.q_proj, C, H * d); // [N, H·d]
       linear(L.k, l, "k_proj", L.xn1, w.k_proj, C, Hkv * d); // [N, H_kv·d]
       linear(L.v, l, "v_proj", L.xn1, w.v_proj, C, Hkv * d);
-      ropeForward(L.q, L.q, B, T, H, d, rope); // positions p0 … p0+T−1, in place
-      ropeForward(L.k, L.k, B, T, Hkv, d, rope);
+      rotate(L.q, l, "q", H); // positions p0 … p0+T−1
+      rotate(L.k, l, "k", Hkv);
       if (la && !cache && !hooks.attention) {
         // training: the whole sequence at once, as matrix products (attention-matmul.ts)
         causalAttentionForward(L.atty, L.att, L.q, L.k, L.v, B, T, H, Hkv, d);
@@ -396,17 +460,18 @@ export function forwardPass(
       }
       linear(L.attproj, l, "o_proj", L.atty, w.o_proj, H * d, C);
       residualForward(L.res2, x, L.attproj, N * C);
-      rmsNormForward(L.xn2, L.rstd2, L.res2, w.post_attention_layernorm, N, C, eps);
+      norm(L.xn2, L.rstd2, l, "post_attention_layernorm", L.res2, w.post_attention_layernorm);
       linear(L.gate, l, "gate_proj", L.xn2, w.gate_proj, C, I); // [N, I]
       linear(L.up, l, "up_proj", L.xn2, w.up_proj, C, I);
-      swigluForward(L.h, L.gate, L.up, N * I);
+      if (hooks.swiglu) L.h.set(hooks.swiglu(l, L.gate as Float32Array, L.up as Float32Array, N, I));
+      else swigluForward(L.h, L.gate, L.up, N * I);
       linear(L.down, l, "down_proj", L.h, w.down_proj, I, C);
       residualForward(L.res3, L.res2, L.down, N * C);
       x = L.res3;
     }
     cache?.advance(T);
     const xnf = la?.xnf ?? F(N * C);
-    rmsNormForward(xnf, la?.rstdf ?? F(N), x, llama.params.norm, N, C, eps);
+    norm(xnf, la?.rstdf ?? F(N), llama.params.layers.length, "norm", x, llama.params.norm);
     const logits = la?.logits ?? F(N * V);
     logits.fill(0);
     matmulTransBAccumulate(logits, xnf, llama.params.lm_head, N, C, V); // logits = x · lm_headᵀ

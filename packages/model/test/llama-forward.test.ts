@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { maxAbsDiff, Rng } from "@llm-labs/tensor";
 import { causalAttentionBackward, causalAttentionForward } from "../src/attention-matmul.ts";
-import { forwardPass } from "../src/forward.ts";
+import { allocLlamaActivations, forwardPass } from "../src/forward.ts";
+import { parseConfig } from "../src/config.ts";
+import { createGPT } from "../src/gpt.ts";
 import { KVCache } from "../src/kv-cache.ts";
 import { attentionForward } from "../src/layers.ts";
 import { loadLlamaCheckpoint, llamaToSafetensors, saveLlamaCheckpoint } from "../src/llama-checkpoint.ts";
 import { parseLlamaConfig } from "../src/llama-config.ts";
-import { gqaAttentionBackward } from "../src/llama-layers.ts";
+import { gqaAttentionBackward, rmsNormForward, ropeForward, swigluForward } from "../src/llama-layers.ts";
 import { createLlama } from "../src/llama-params.ts";
 import { readSafetensors } from "../src/safetensors.ts";
 import { tinyLlamaJson } from "./helpers.ts";
@@ -99,5 +101,78 @@ describe("training's matrix-product attention (attention-matmul.ts)", () => {
     expect(maxAbsDiff(dq, rq)).toBeLessThan(1e-12);
     expect(maxAbsDiff(dk, rk)).toBeLessThan(1e-12);
     expect(maxAbsDiff(dv, rv)).toBeLessThan(1e-12);
+  });
+});
+
+describe("the Llama's piece hooks: norm, rope, swiglu", () => {
+  const plain = forwardPass(model, ids, 1, ids.length);
+
+  it("hooks that compute what the built-in layers compute give the same logits, and see every call", () => {
+    const calls: string[] = [];
+    const logits = forwardPass(model, ids, 1, ids.length, {
+      norm: (l, name, x, gamma, rows, C, eps) => {
+        calls.push(`${name}@${l}`);
+        const y = new Float32Array(rows * C);
+        rmsNormForward(y, new Float32Array(rows), x, gamma, rows, C, eps);
+        return y;
+      },
+      rope: (l, which, x, B, T, heads, d, r) => {
+        calls.push(`${which}@${l}`);
+        const y = new Float32Array(x.length);
+        ropeForward(y, x, B, T, heads, d, r);
+        return y;
+      },
+      swiglu: (l, gate, up, rows, I) => {
+        calls.push(`swiglu@${l}`);
+        const y = new Float32Array(rows * I);
+        swigluForward(y, gate, up, rows * I);
+        return y;
+      },
+    });
+    expect(maxAbsDiff(logits, plain)).toBe(0);
+    // per block: input norm, q, k, post-attention norm, swiglu; then the final norm (layer = L = 2)
+    const block = (l: number) => [
+      `input_layernorm@${l}`,
+      `q@${l}`,
+      `k@${l}`,
+      `post_attention_layernorm@${l}`,
+      `swiglu@${l}`,
+    ];
+    expect(calls).toEqual([...block(0), ...block(1), "norm@2"]);
+  });
+
+  it("a hook's result is what the loop uses: a norm without γ changes the logits", () => {
+    const noGamma = forwardPass(model, ids, 1, ids.length, {
+      norm: (_l, _n, x, gamma, rows, C, eps) => {
+        const y = new Float32Array(rows * C);
+        rmsNormForward(y, new Float32Array(rows), x, new Float32Array(C).fill(1), rows, C, eps);
+        expect(gamma.length).toBe(C);
+        return y;
+      },
+    });
+    expect(maxAbsDiff(noGamma, plain)).toBeGreaterThan(1e-3);
+  });
+
+  it("a GPT-2 refuses them, and so does a training forward (acts)", () => {
+    const gpt = createGPT(
+      parseConfig({
+        model_type: "gpt2",
+        vocab_size: 50,
+        n_positions: 16,
+        n_embd: 8,
+        n_layer: 1,
+        n_head: 2,
+        bos_token_id: 0,
+        eos_token_id: 0,
+      }),
+      1,
+    );
+    expect(() => forwardPass(gpt, [1, 2], 1, 2, { swiglu: (_l, g) => g })).toThrow(
+      "forward: the swiglu hook is for a Llama",
+    );
+    const acts = allocLlamaActivations(config, 1, 4);
+    expect(() => forwardPass(model, ids.slice(0, 4), 1, 4, { acts, rope: (_l, _w, x) => x })).toThrow(
+      "forward: the rope hook cannot be combined with acts (training)",
+    );
   });
 });
