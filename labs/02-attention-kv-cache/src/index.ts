@@ -9,7 +9,14 @@ export {
   type HeadKV,
 } from "./multi-head.ts";
 export { KVCache, cachedAttention, forwardWithCache } from "./kv-cache.ts";
-export { kvBytesPerToken, kvCacheBytes, KV_SHAPES, formatBytes, type KVShape } from "./kv-bytes.ts";
+export {
+  kvBytesPerToken,
+  kvCacheBytes,
+  kvShapeOf,
+  KV_SHAPES,
+  formatBytes,
+  type KVShape,
+} from "./kv-bytes.ts";
 export {
   onlineSoftmaxUpdate,
   newRowState,

@@ -10,6 +10,8 @@
 // MQA/GQA (fewer kv_heads), KV quantization (fewer bytes per element) and
 // PagedAttention (no wasted slots) exist.
 
+import type { GPTConfig, LlamaConfig } from "@llm-labs/model";
+
 export interface KVShape {
   name: string;
   layers: number;
@@ -27,6 +29,17 @@ export function kvBytesPerToken(s: KVShape): number {
 
 export function kvCacheBytes(s: KVShape, contextLength: number, batch: number): number {
   return kvBytesPerToken(s) * contextLength * batch;
+}
+
+// The shape of one of the course's own checkpoints, read from its config.json, in
+// float32 (what our caches store). A GPT-2 keeps every head; a Llama only its
+// num_key_value_heads, each head_dim wide.
+export function kvShapeOf(config: GPTConfig | LlamaConfig, name: string, source = "config.json"): KVShape {
+  const shape =
+    config.model_type === "llama"
+      ? { layers: config.num_hidden_layers, kvHeads: config.num_key_value_heads, headDim: config.head_dim }
+      : { layers: config.n_layer, kvHeads: config.n_head, headDim: config.n_embd / config.n_head };
+  return { name, ...shape, bytesPerElement: 4, source };
 }
 
 // Published configs (Hugging Face config.json field names in the comments).

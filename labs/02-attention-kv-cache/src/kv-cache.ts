@@ -15,9 +15,17 @@
 //
 // The cache plugs into the specimen's one forward pass (@llm-labs/model's
 // forwardPass) through its `cache` hook, and our attention through its
-// `attention` hook: every other layer is the specimen's own.
+// `attention` hook: every other layer is the specimen's own. The same two serve
+// the Llama specimen, whose cache holds only its H_kv = 2 key/value heads (GQA).
 
-import { forwardPass, type AttentionHook, type GPT, type GPTConfig, type KVStore } from "@llm-labs/model";
+import {
+  forwardPass,
+  type AnySpecimen,
+  type AttentionHook,
+  type GPTConfig,
+  type KVStore,
+  type LlamaConfig,
+} from "@llm-labs/model";
 import { attendEachHead, headDimOf } from "./multi-head.ts";
 
 export class KVCache implements KVStore {
@@ -42,8 +50,14 @@ export class KVCache implements KVStore {
     }
   }
 
-  static for(config: GPTConfig, capacity = config.n_positions): KVCache {
-    return new KVCache(config.n_layer, config.n_head, config.n_embd, capacity);
+  // A GPT-2 caches all n_head heads; a Llama only its num_key_value_heads, each of
+  // head_dim, for as many positions as max_position_embeddings.
+  static for(config: GPTConfig | LlamaConfig, capacity?: number): KVCache {
+    if (config.model_type === "llama") {
+      const { num_hidden_layers: L, num_key_value_heads: G, head_dim: d } = config;
+      return new KVCache(L, G, G * d, capacity ?? config.max_position_embeddings);
+    }
+    return new KVCache(config.n_layer, config.n_head, config.n_embd, capacity ?? config.n_positions);
   }
 
   // Writes T new positions of B sequences into one layer, at slots length … length+T-1.
@@ -88,14 +102,19 @@ export class KVCache implements KVStore {
 // Attention of T new queries per sequence against the cache, which already holds
 // their own keys and values: our multi-head attention, each head reading its
 // keys and values straight from the store. q: [B, T, H·d] → [B, T, H·d].
+// With fewer KV heads than query heads (GQA, gqa.ts) query head h reads KV head
+// ⌊h / (H / H_kv)⌋; for GPT-2, H_kv = H and that is head h itself.
 export const cachedAttention: AttentionHook = (layer, q, cache, B, T, H) => {
   const C = q.length / (B * T);
   const total = cache.length + T; // past + new
+  if (H % cache.heads !== 0)
+    throw new Error(`cachedAttention: ${cache.heads} KV heads do not divide ${H} query heads`);
+  const per = H / cache.heads; // query heads per KV head
   const out = new Float32Array(q.length);
   for (let b = 0; b < B; b++) {
     const kv = (h: number) => ({
-      k: cache.headKeys(layer, b, h, total),
-      v: cache.headValues(layer, b, h, total),
+      k: cache.headKeys(layer, b, Math.floor(h / per), total),
+      v: cache.headValues(layer, b, Math.floor(h / per), total),
     });
     const qb = q.subarray(b * T * C, (b + 1) * T * C); // sequence b's queries [T, C]
     out.set(attendEachHead(qb, kv, T, total, C, H), b * T * C);
@@ -104,17 +123,22 @@ export const cachedAttention: AttentionHook = (layer, q, cache, B, T, H) => {
 };
 
 // The specimen's forward for T new tokens with our attention and our cache; the
-// other layers (embeddings, LayerNorm, linear, GELU) are the specimen's. Logits [T, V].
+// other layers (embeddings, LayerNorm, linear, GELU; for the Llama RMSNorm, RoPE,
+// SwiGLU) are the specimen's. Logits [T, V].
 // A fresh cache and the whole sequence = full recompute; one id = one decode step.
 export function forwardWithCache(
-  model: GPT,
+  model: AnySpecimen,
   ids: readonly number[],
   cache: KVStore & { readonly layers: number },
 ): Float32Array {
   const c = model.config;
-  if (cache.layers !== c.n_layer || cache.heads !== c.n_head || cache.d * cache.heads !== c.n_embd)
+  const [layers, heads, d] =
+    c.model_type === "llama"
+      ? [c.num_hidden_layers, c.num_key_value_heads, c.head_dim]
+      : [c.n_layer, c.n_head, c.n_embd / c.n_head];
+  if (cache.layers !== layers || cache.heads !== heads || cache.d !== d)
     throw new Error(
-      `KVCache has ${cache.layers} layers × ${cache.heads} heads of ${cache.d}; the model needs ${c.n_layer} layers × ${c.n_head} heads of ${c.n_embd / c.n_head}`,
+      `KVCache has ${cache.layers} layers × ${cache.heads} heads of ${cache.d}; the model needs ${layers} layers × ${heads} KV heads of ${d}`,
     );
   return forwardPass(model, ids, 1, ids.length, { cache, attention: cachedAttention }) as Float32Array;
 }

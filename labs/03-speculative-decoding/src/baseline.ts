@@ -3,7 +3,7 @@
 // measures the algorithm, not two implementations of the model.
 
 import { argmax } from "@llm-labs/tensor";
-import type { CachedLM } from "./lm.ts";
+import { contextLength, isEos, type CachedLM } from "./lm.ts";
 
 export async function targetOnlyGreedy(
   model: CachedLM,
@@ -12,14 +12,14 @@ export async function targetOnlyGreedy(
 ): Promise<number[]> {
   const c = model.config;
   const V = c.vocab_size;
-  const maxNew = Math.min(maxNewTokens, c.n_positions - prompt.length);
+  const maxNew = Math.min(maxNewTokens, contextLength(c) - prompt.length);
   model.rollback(0);
   let row = (await model.forward(prompt)).subarray((prompt.length - 1) * V);
   const out: number[] = [];
   while (out.length < maxNew) {
     const next = argmax(row);
     out.push(next);
-    if (next === c.eos_token_id || out.length === maxNew) break;
+    if (isEos(c, next) || out.length === maxNew) break;
     row = await model.forward([next]);
   }
   return out;

@@ -8,7 +8,7 @@
 
 import type { Rng, SampleOptions } from "@llm-labs/tensor";
 import { sampleFrom, toProbs, type Probs } from "./distributions.ts";
-import type { CachedLM } from "./lm.ts";
+import { contextLength, type CachedLM } from "./lm.ts";
 
 export interface Proposal {
   tokens: number[]; // x_1 … x_k, k ≤ γ (a drafter may propose fewer)
@@ -47,6 +47,12 @@ export class ModelDrafter implements Drafter {
 
   async propose(seq: readonly number[], gamma: number, opts: SampleOptions, rng: Rng): Promise<Proposal> {
     const V = this.vocabSize;
+    // A draft with a shorter context than its target (the GPT-2 draft's 128 under the
+    // Llama's 512) drafts while seq and x_1 … x_{γ-1} fit in it, then proposes
+    // nothing and the target decodes alone.
+    const room = contextLength(this.model.config) - seq.length + 1;
+    if (room <= 0) return { tokens: [], qs: [] };
+    gamma = Math.min(gamma, room);
     // Catch up on every committed token the cache has not seen (after a full
     // acceptance that is two: x_γ, which the draft proposed but never ran, and the bonus).
     const fresh = seq.slice(this.model.length);

@@ -9,7 +9,7 @@ export {
   type Verdict,
   type Residual,
 } from "./verify.ts";
-export { TsLM, type CachedLM } from "./lm.ts";
+export { TsLM, contextLength, isEos, type CachedLM, type LMConfig } from "./lm.ts";
 export { OrtLM, keepPositions } from "./ort-lm.ts";
 export { ModelDrafter, type Drafter, type Proposal } from "./drafters.ts";
 export { lookupNgram, PromptLookupDrafter } from "./prompt-lookup.ts";

@@ -1,6 +1,7 @@
 // The same model in ONNX Runtime: the checkpoint's onnx/model.onnx, run through
-// the model package's OrtGPT (GPT-2 inputs: input_ids, attention_mask,
-// position_ids, past_key_values.{i}.{key,value}; outputs: logits, present.*).
+// the model package's OrtGPT (inputs: input_ids, attention_mask, position_ids,
+// past_key_values.{i}.{key,value}; outputs: logits, present.*). A GPT-2's and a
+// Llama's exports have the same inputs; a Llama's past holds its H_kv heads.
 //
 // Why bother: at batch 1 a forward over γ+1 tokens should cost about as much as
 // a forward over one, because the weights are read once either way. Our
@@ -14,9 +15,9 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { OrtGPT, namedCheckpoint, parseConfig, type GPTConfig } from "@llm-labs/model";
+import { OrtGPT, namedCheckpoint, parseConfig, parseLlamaConfig } from "@llm-labs/model";
 import type { TensorData } from "@llm-labs/onnx";
-import type { CachedLM } from "./lm.ts";
+import { contextLength, type CachedLM, type LMConfig } from "./lm.ts";
 
 type Past = Record<string, TensorData>;
 
@@ -45,28 +46,29 @@ export class OrtLM implements CachedLM {
   }
 
   // One intra-op thread by default: the same single core our TypeScript gets.
-  static async load(config: GPTConfig, onnxPath: string, intraOpThreads = 1): Promise<OrtLM> {
+  static async load(config: LMConfig, onnxPath: string, intraOpThreads = 1): Promise<OrtLM> {
     return new OrtLM(await OrtGPT.load(config, new Uint8Array(readFileSync(onnxPath)), intraOpThreads));
   }
 
-  // A committed checkpoint by name ("target", "draft").
+  // A committed checkpoint by name ("target", "draft", "llama"); config.json's
+  // model_type says which schema reads it.
   static async named(name: string, intraOpThreads = 1): Promise<OrtLM> {
     const dir = namedCheckpoint(name);
-    const config = parseConfig(
-      JSON.parse(readFileSync(join(dir, "config.json"), "utf8")),
-      join(dir, "config.json"),
-    );
+    const where = join(dir, "config.json");
+    const json = JSON.parse(readFileSync(where, "utf8"));
+    const config = json?.model_type === "llama" ? parseLlamaConfig(json, where) : parseConfig(json, where);
     return OrtLM.load(config, join(dir, "onnx", "model.onnx"), intraOpThreads);
   }
 
-  get config(): GPTConfig {
-    return this.runner.config as GPTConfig; // loaded from a GPT-2 config above
+  get config(): LMConfig {
+    return this.runner.config;
   }
 
   async forward(tokens: readonly number[]): Promise<Float32Array> {
-    if (this.length + tokens.length > this.config.n_positions) {
+    const context = contextLength(this.config);
+    if (this.length + tokens.length > context) {
       throw new Error(
-        `OrtLM: ${this.length} cached + ${tokens.length} new positions exceed n_positions (${this.config.n_positions})`,
+        `OrtLM: ${this.length} cached + ${tokens.length} new positions exceed the context (${context})`,
       );
     }
     this.calls++;

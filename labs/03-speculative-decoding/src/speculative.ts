@@ -19,7 +19,7 @@ import { Rng } from "@llm-labs/tensor";
 import { checkSpecOptions, toProbs, type Probs } from "./distributions.ts";
 import { verifyDrafts } from "./verify.ts";
 import type { Drafter } from "./drafters.ts";
-import type { CachedLM } from "./lm.ts";
+import { contextLength, isEos, type CachedLM } from "./lm.ts";
 
 export interface SpeculativeOptions extends SampleOptions {
   maxNewTokens: number;
@@ -58,11 +58,12 @@ export async function speculativeGenerate(
     );
   }
   if (prompt.length === 0) throw new Error("speculative decoding: the prompt needs at least one token");
-  if (prompt.length > c.n_positions)
+  const context = contextLength(c); // n_positions, or a Llama's max_position_embeddings
+  if (prompt.length > context)
     throw new Error(
-      `speculative decoding: the prompt has ${prompt.length} tokens, more than n_positions (${c.n_positions})`,
+      `speculative decoding: the prompt has ${prompt.length} tokens, more than the target's context (${context})`,
     );
-  const maxNew = Math.min(maxNewTokens, c.n_positions - prompt.length); // as `generate` does
+  const maxNew = Math.min(maxNewTokens, context - prompt.length); // as `generate` does
   const sampling: SampleOptions = { temperature, topK, topP };
   const rng = new Rng(seed);
   const seq = [...prompt];
@@ -82,7 +83,7 @@ export async function speculativeGenerate(
 
   while (out.length < maxNew) {
     // Never draft past the context or past the tokens still wanted (the step emits k + 1).
-    const g = Math.min(gamma, maxNew - out.length - 1, c.n_positions - seq.length);
+    const g = Math.min(gamma, maxNew - out.length - 1, context - seq.length);
     const { tokens: drafts, qs } =
       g > 0 ? await drafter.propose(seq, g, sampling, rng) : { tokens: [] as number[], qs: [] as Probs[] };
 
@@ -106,7 +107,7 @@ export async function speculativeGenerate(
       seq.push(t);
       out.push(t);
       stats.emitted++;
-      if (stopAtEos && t === c.eos_token_id) {
+      if (stopAtEos && isEos(c, t)) {
         stop = true;
         break;
       }

@@ -3,7 +3,7 @@ import { OrtGPT, checkpointDir } from "@llm-labs/model";
 import type { TensorData } from "@llm-labs/onnx";
 import { join } from "node:path";
 import { ModelDrafter } from "../src/drafters.ts";
-import { TsLM } from "../src/lm.ts";
+import { TsLM, contextLength } from "../src/lm.ts";
 import { OrtLM, keepPositions } from "../src/ort-lm.ts";
 import { speculativeGenerate } from "../src/speculative.ts";
 import { draftModel, PROMPTS } from "./util.ts";
@@ -55,7 +55,7 @@ describe("exercise: ort-rollback", () => {
   });
 
   it("ORT target with γ = 6 up to the end of the context", async () => {
-    const room = target.config.n_positions - PROMPTS[0].length; // generateGreedy does not stop at the context's end by itself
+    const room = contextLength(target.config) - PROMPTS[0].length; // generateGreedy does not stop at the context's end by itself
     const ref = await reference.generateGreedy(PROMPTS[0], room, false);
     const { tokens } = await speculativeGenerate(target, new ModelDrafter(ortDraft), PROMPTS[0], {
       maxNewTokens: 200,

@@ -1,9 +1,12 @@
-import { checkpointDir, loadCheckpoint, type GPT } from "@llm-labs/model";
+import { checkpointDir, loadCheckpoint, loadLlamaCheckpoint, type GPT, type Llama } from "@llm-labs/model";
 
 let target: GPT | undefined;
 let draft: GPT | undefined;
 export const targetModel = (): GPT => (target ??= loadCheckpoint(checkpointDir("target")));
 export const draftModel = (): GPT => (draft ??= loadCheckpoint(checkpointDir("draft")));
+// The Llama specimen (8 query heads, 2 KV heads, 512 positions): same tokenizer, another architecture.
+let llama: Llama | undefined;
+export const llamaModel = (): Llama => (llama ??= loadLlamaCheckpoint(checkpointDir("llama")));
 
 // Real prompts as byte-level token ids (ids 0..255 are the raw bytes in this
 // vocabulary), so no tokenizer is needed: English, Chinese, and a repetitive one.
