@@ -4,7 +4,7 @@
 // test/backward.test.ts for every kind of parameter.
 
 import type { GPTConfig } from "./config.ts";
-import type { Activations } from "./forward.ts";
+import type { Activations, HeadActs, LayerActs } from "./forward.ts";
 import { forward, type GPT } from "./gpt.ts";
 import { GELU_SCALE } from "./layers.ts";
 import { matmulAccumulate, matmulTransAAccumulate } from "@llm-labs/tensor";
@@ -183,74 +183,114 @@ export function lossAndGrads(
   acts?: Activations,
 ): { loss: number; acts: Activations } {
   const c: GPTConfig = model.config;
-  const p = model.params;
-  const C = c.n_embd;
   const N = B * T;
-  const V = c.vocab_size;
-  const H = c.n_head;
   const a = forward(model, ids, B, T, acts);
-  const dlogits = a.logits; // overwritten in place
-  const loss = crossEntropyBackward(dlogits, targets, N, V);
+  const loss = crossEntropyBackward(a.logits, targets, N, c.vocab_size); // a.logits is now dlogits
 
-  const F = (n: number): Floats =>
-    p.flat instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
-  // LM head, logits = lnf · wteᵀ:  dlnf = dlogits · wte,  dwte += dlogitsᵀ · lnf
-  const dlnf = F(N * C);
-  matmulAccumulate(dlnf, dlogits, p.wte, N, V, C);
-  matmulTransAAccumulate(grads.wte, dlogits, a.lnf, V, N, C);
-  let dx = F(N * C); // gradient flowing down the residual stream
+  const dx = allocLike(model, N * c.n_embd); // gradient flowing down the residual stream
   const xLast = c.n_layer > 0 ? a.layers[c.n_layer - 1].res3 : a.encoded;
+  gptHeadBackward(model, grads, dx, a.logits, xLast, a, N);
+  const scratch = allocBlockScratch(model, B, T);
+  for (let l = c.n_layer - 1; l >= 0; l--) {
+    const xIn = l > 0 ? a.layers[l - 1].res3 : a.encoded;
+    gptBlockBackward(model, grads, l, dx, xIn, a.layers[l], B, T, scratch);
+  }
+  encoderBackward(grads.wte, grads.wpe, dx, a.ids, B, T, model.config.n_embd);
+  return { loss, acts: a };
+}
+
+function allocLike(model: GPT, n: number): Floats {
+  return model.params.flat instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+// The LM head backward, logits = lnf · wteᵀ with lnf = ln_f(x):
+//   dlnf = dlogits · wte,   dwte += dlogitsᵀ · lnf,   then ln_f's backward ADDS dL/dx into dx.
+// x [N, C] is the last block's output; h holds what gptHeadForward kept.
+export function gptHeadBackward(
+  model: GPT,
+  grads: Params,
+  dx: Floats,
+  dlogits: Floats,
+  x: Floats,
+  h: HeadActs,
+  N: number,
+): void {
+  const p = model.params;
+  const C = model.config.n_embd;
+  const V = model.config.vocab_size;
+  const dlnf = allocLike(model, N * C);
+  matmulAccumulate(dlnf, dlogits, p.wte, N, V, C);
+  matmulTransAAccumulate(grads.wte, dlogits, h.lnf, V, N, C);
   layerNormBackward(
     dx,
     grads.ln_f.weight,
     grads.ln_f.bias,
     dlnf,
-    xLast,
+    x,
     p.ln_f.weight,
-    a.lnfMean,
-    a.lnfRstd,
+    h.lnfMean,
+    h.lnfRstd,
     N,
     C,
   );
+}
 
-  const d1 = F(N * C);
-  const d4 = F(N * 4 * C);
-  const d4b = F(N * 4 * C);
-  const dqkv = F(N * 3 * C);
-  for (let l = c.n_layer - 1; l >= 0; l--) {
-    const w = p.h[l];
-    const g = grads.h[l];
-    const L = a.layers[l];
-    const xIn = l > 0 ? a.layers[l - 1].res3 : a.encoded;
-    // res3 = res2 + mlp(res2): dx flows to res2 unchanged, and through the MLP
-    d4.fill(0);
-    linearBackward(
-      d4,
-      g.mlp_c_proj.weight,
-      g.mlp_c_proj.bias,
-      dx,
-      L.fchGelu,
-      w.mlp_c_proj.weight,
-      N,
-      4 * C,
-      C,
-    );
-    d4b.fill(0);
-    geluBackward(d4b, L.fch, d4, N * 4 * C);
-    d1.fill(0);
-    linearBackward(d1, g.c_fc.weight, g.c_fc.bias, d4b, L.ln2, w.c_fc.weight, N, C, 4 * C);
-    layerNormBackward(dx, g.ln_2.weight, g.ln_2.bias, d1, L.res2, w.ln_2.weight, L.ln2Mean, L.ln2Rstd, N, C);
-    // res2 = x + attn(x)
-    d1.fill(0);
-    linearBackward(d1, g.attn_c_proj.weight, g.attn_c_proj.bias, dx, L.atty, w.attn_c_proj.weight, N, C, C);
-    dqkv.fill(0);
-    attentionBackward(dqkv, d1, L.qkv, L.att, B, T, C, H);
-    d1.fill(0);
-    linearBackward(d1, g.c_attn.weight, g.c_attn.bias, dqkv, L.ln1, w.c_attn.weight, N, C, 3 * C);
-    layerNormBackward(dx, g.ln_1.weight, g.ln_1.bias, d1, xIn, w.ln_1.weight, L.ln1Mean, L.ln1Rstd, N, C);
-  }
-  encoderBackward(grads.wte, grads.wpe, dx, a.ids, B, T, C);
-  return { loss, acts: a };
+// The gradient buffers one block's backward works in, reused block after block (they
+// hold gradients, not activations: nothing in them outlives the block).
+export interface BlockScratch {
+  d1: Floats; // [N, C]
+  d4: Floats; // [N, 4C]
+  d4b: Floats; // [N, 4C]
+  dqkv: Floats; // [N, 3C]
+}
+
+export function allocBlockScratch(model: GPT, B: number, T: number): BlockScratch {
+  const N = B * T;
+  const C = model.config.n_embd;
+  const F = (n: number) => allocLike(model, n);
+  return { d1: F(N * C), d4: F(N * 4 * C), d4b: F(N * 4 * C), dqkv: F(N * 3 * C) };
+}
+
+// One GPT-2 block backward, the body of the backward loop: the chain rule through
+// gptBlockForward (forward.ts) in reverse. dx is dL/d(res3) on the way in and
+// dL/d(x) on the way out (updated in place); the block's parameter gradients are
+// ADDED to grads.h[l]. It reads the block's input x [N, C] and what the forward
+// kept in L (L.att included: the probabilities [B, H, T, T]).
+//   res3 = res2 + mlp(ln_2(res2)):  dres2 = dres3 + ln_2ᵀ(mlpᵀ(dres3))
+//   res2 = x + attn(ln_1(x)):       dx    = dres2 + ln_1ᵀ(attnᵀ(dres2))
+export function gptBlockBackward(
+  model: GPT,
+  grads: Params,
+  l: number,
+  dx: Floats,
+  x: Floats,
+  L: LayerActs,
+  B: number,
+  T: number,
+  scratch: BlockScratch,
+): void {
+  const C = model.config.n_embd;
+  const H = model.config.n_head;
+  const N = B * T;
+  const w = model.params.h[l];
+  const g = grads.h[l];
+  const { d1, d4, d4b, dqkv } = scratch;
+  // res3 = res2 + mlp(res2): dx flows to res2 unchanged, and through the MLP
+  d4.fill(0);
+  linearBackward(d4, g.mlp_c_proj.weight, g.mlp_c_proj.bias, dx, L.fchGelu, w.mlp_c_proj.weight, N, 4 * C, C);
+  d4b.fill(0);
+  geluBackward(d4b, L.fch, d4, N * 4 * C);
+  d1.fill(0);
+  linearBackward(d1, g.c_fc.weight, g.c_fc.bias, d4b, L.ln2, w.c_fc.weight, N, C, 4 * C);
+  layerNormBackward(dx, g.ln_2.weight, g.ln_2.bias, d1, L.res2, w.ln_2.weight, L.ln2Mean, L.ln2Rstd, N, C);
+  // res2 = x + attn(x)
+  d1.fill(0);
+  linearBackward(d1, g.attn_c_proj.weight, g.attn_c_proj.bias, dx, L.atty, w.attn_c_proj.weight, N, C, C);
+  dqkv.fill(0);
+  attentionBackward(dqkv, d1, L.qkv, L.att, B, T, C, H);
+  d1.fill(0);
+  linearBackward(d1, g.c_attn.weight, g.c_attn.bias, dqkv, L.ln1, w.c_attn.weight, N, C, 3 * C);
+  layerNormBackward(dx, g.ln_1.weight, g.ln_1.bias, d1, x, w.ln_1.weight, L.ln1Mean, L.ln1Rstd, N, C);
 }
 
 // A zeroed gradient buffer shaped like the model's parameters.

@@ -29,6 +29,10 @@
 //   rope       the rotation of q and k (default: ropeForward)
 //   swiglu     the MLP's gate, silu(gate) ⊙ up (default: swigluForward)
 //
+// The GPT-2 loop's body is gptBlockForward and its head gptHeadForward (below), exported so
+// that lab 08's activation recomputation can run one block again, on its kept input, in the
+// backward pass (backward.ts has the matching gptBlockBackward); it is still the one block.
+//
 // A layer's widths come from its weights, not the config: H_l = |b_attn| / (3·d)
 // heads and |b_fc| MLP channels, so a pruned block is just smaller matrices.
 //
@@ -399,16 +403,10 @@ export function forwardPass(
     W: Linear,
     K: number,
     M: number,
-  ) => {
-    if (hooks.linear) out.set(hooks.linear(l, name, x as Float32Array, N, K, M, W));
-    else linearForward(out, x, W.weight, W.bias, N, K, M);
-  };
+  ) => applyLinear(hooks, out, l, name, x, W, N, K, M);
   // the attention of this chunk's queries over the store, by the hook when there is one
-  const attend = (out: Floats, q: Floats, store: KVStore<Floats>, at: number, H: number, probs?: Floats) => {
-    // (a hook sees float32 arrays: only the float64 gradient check runs without hooks)
-    if (hooks.attention) out.set(hooks.attention(at, q as Float32Array, store as KVStore, B, T, H));
-    else attentionForward(out, q, store, at, B, T, H, probs); // [N, H·d]
-  };
+  const attend = (out: Floats, q: Floats, store: KVStore<Floats>, at: number, H: number, probs?: Floats) =>
+    applyAttention(hooks, out, q, store, at, B, T, H, probs);
 
   if (acts) acts.ids.set(Array.from(ids));
   let x = acts?.encoded ?? F(N * C);
@@ -479,38 +477,175 @@ export function forwardPass(
   }
 
   const g = gpt as Specimen;
-  const p = g.params;
-  const eps = g.config.layer_norm_epsilon;
   const ga = acts as Activations | undefined;
-  for (let l = 0; l < p.h.length; l++) {
-    const w = p.h[l];
+  for (let l = 0; l < g.params.h.length; l++) {
+    const w = g.params.h[l];
     const H = w.c_attn.bias.length / (3 * d); // heads this block has
-    const Fw = w.c_fc.bias.length; // MLP channels this block has
-    const Hd = H * d;
-    const L = ga?.layers[l] ?? layerActs(F, B, T, C, H, d, Fw, false);
-    const store = cache ?? new KVCache(1, H, d, T, B, dtype); // scratch: this chunk only
-    const at = cache ? l : 0;
-
-    layerNormForward(L.ln1, L.ln1Mean, L.ln1Rstd, x, w.ln_1.weight, w.ln_1.bias, N, C, eps);
-    linear(L.qkv, l, "c_attn", L.ln1, w.c_attn, C, 3 * Hd); // [N, 3·H·d] = [q | k | v]
-    const q = columns(L.qkv, N, 3 * Hd, 0, Hd, F); // [N, H·d]
-    store.append(at, columns(L.qkv, N, 3 * Hd, Hd, Hd, F), columns(L.qkv, N, 3 * Hd, 2 * Hd, Hd, F), B, T);
-    attend(L.atty, q, store, at, H, ga ? L.att : undefined);
-    linear(L.attproj, l, "attn_c_proj", L.atty, w.attn_c_proj, Hd, C);
-    residualForward(L.res2, x, L.attproj, N * C);
-    layerNormForward(L.ln2, L.ln2Mean, L.ln2Rstd, L.res2, w.ln_2.weight, w.ln_2.bias, N, C, eps);
-    linear(L.fch, l, "c_fc", L.ln2, w.c_fc, C, Fw); // [N, F]
-    geluForward(L.fchGelu, L.fch, N * Fw);
-    linear(L.fcproj, l, "mlp_c_proj", L.fchGelu, w.mlp_c_proj, Fw, C);
-    residualForward(L.res3, L.res2, L.fcproj, N * C);
-    x = L.res3;
+    const L = ga?.layers[l] ?? layerActs(F, B, T, C, H, d, w.c_fc.bias.length, false);
+    x = gptBlockForward(g, l, x, L, B, T, hooks);
   }
   cache?.advance(T);
+  return gptHeadForward(g, x, ga ?? headActs(F, N, C, V), N);
+}
 
-  const lnf = ga?.lnf ?? F(N * C);
-  layerNormForward(lnf, ga?.lnfMean ?? F(N), ga?.lnfRstd ?? F(N), x, p.ln_f.weight, p.ln_f.bias, N, C, eps);
-  const logits = ga?.logits ?? F(N * V);
-  logits.fill(0);
-  matmulTransBAccumulate(logits, lnf, p.wte, N, C, V); // tied head: logits = ln_f(x) · wteᵀ
-  return logits;
+// out = x·W + b for x [N, K], W [K, M]: by the linear hook when there is one.
+function applyLinear(
+  hooks: BlockHooks,
+  out: Floats,
+  l: number,
+  name: LinearName | LlamaLinearName,
+  x: Floats,
+  W: Linear,
+  N: number,
+  K: number,
+  M: number,
+): void {
+  if (hooks.linear) out.set(hooks.linear(l, name, x as Float32Array, N, K, M, W));
+  else linearForward(out, x, W.weight, W.bias, N, K, M);
+}
+
+// The heads' outputs [N, H·d] of this chunk's queries over the store: by the attention
+// hook when there is one. `probs` [B, H, T, T] keeps the probabilities (training).
+function applyAttention(
+  hooks: BlockHooks,
+  out: Floats,
+  q: Floats,
+  store: KVStore<Floats>,
+  at: number,
+  B: number,
+  T: number,
+  H: number,
+  probs?: Floats,
+): void {
+  // (a hook sees float32 arrays: only the float64 gradient check runs without hooks)
+  if (hooks.attention) out.set(hooks.attention(at, q as Float32Array, store as KVStore, B, T, H));
+  else attentionForward(out, q, store, at, B, T, H, probs); // [N, H·d]
+}
+
+// The hooks one block sees (forwardPass's, less the ones for the whole pass).
+export type BlockHooks = Pick<ForwardHooks, "cache" | "linear" | "attention">;
+
+// One GPT-2 block, the body of the loop: x [N, C] (the block's input, read only) → L.res3 [N, C].
+//   q, k, v = split(ln_1(x) · W_attn + b_attn)
+//   res2 = x + Attention(q, k, v) · W_proj + b_proj
+//   res3 = res2 + gelu(ln_2(res2) · W_fc + b_fc) · W_mlp + b_mlp
+// Every intermediate is written into L, where the backward pass (gptBlockBackward) reads it;
+// the attention probabilities only when L.att has room for them ([B, H, T, T]; else length 0).
+// Training calls it once per block per step; activation recomputation (lab 08) calls it
+// again in the backward pass, on the same input, and gets the same bits.
+export function gptBlockForward(
+  model: Specimen,
+  l: number,
+  x: Floats,
+  L: LayerActs,
+  B: number,
+  T: number,
+  hooks: BlockHooks = {},
+): Floats {
+  const w = model.params.h[l];
+  const C = model.config.n_embd;
+  const d = headDim(model.config);
+  const eps = model.config.layer_norm_epsilon;
+  const N = B * T;
+  const H = w.c_attn.bias.length / (3 * d); // heads this block has
+  const Fw = w.c_fc.bias.length; // MLP channels this block has
+  const Hd = H * d;
+  const dtype = x instanceof Float64Array ? "float64" : "float32";
+  const F: Alloc = (n) => (dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
+  const { cache } = hooks;
+  const store = cache ?? new KVCache(1, H, d, T, B, dtype); // scratch: this chunk only
+  const at = cache ? l : 0;
+  const linear = (out: Floats, name: LinearName, input: Floats, W: Linear, K: number, M: number) =>
+    applyLinear(hooks, out, l, name, input, W, N, K, M);
+
+  layerNormForward(L.ln1, L.ln1Mean, L.ln1Rstd, x, w.ln_1.weight, w.ln_1.bias, N, C, eps);
+  linear(L.qkv, "c_attn", L.ln1, w.c_attn, C, 3 * Hd); // [N, 3·H·d] = [q | k | v]
+  const q = columns(L.qkv, N, 3 * Hd, 0, Hd, F); // [N, H·d]
+  store.append(at, columns(L.qkv, N, 3 * Hd, Hd, Hd, F), columns(L.qkv, N, 3 * Hd, 2 * Hd, Hd, F), B, T);
+  applyAttention(hooks, L.atty, q, store, at, B, T, H, L.att.length > 0 ? L.att : undefined);
+  linear(L.attproj, "attn_c_proj", L.atty, w.attn_c_proj, Hd, C);
+  residualForward(L.res2, x, L.attproj, N * C);
+  layerNormForward(L.ln2, L.ln2Mean, L.ln2Rstd, L.res2, w.ln_2.weight, w.ln_2.bias, N, C, eps);
+  linear(L.fch, "c_fc", L.ln2, w.c_fc, C, Fw); // [N, F]
+  geluForward(L.fchGelu, L.fch, N * Fw);
+  linear(L.fcproj, "mlp_c_proj", L.fchGelu, w.mlp_c_proj, Fw, C);
+  residualForward(L.res3, L.res2, L.fcproj, N * C);
+  return L.res3;
+}
+
+// What the LM head keeps for the backward pass (a part of Activations).
+export interface HeadActs {
+  lnf: Floats; // [N, C]
+  lnfMean: Floats; // [N]
+  lnfRstd: Floats; // [N]
+  logits: Floats; // [N, V]
+}
+
+function headActs(F: Alloc, N: number, C: number, V: number): HeadActs {
+  return { lnf: F(N * C), lnfMean: F(N), lnfRstd: F(N), logits: F(N * V) };
+}
+
+// The head after the last block: logits = ln_f(x) · wteᵀ, x [N, C] → h.logits [N, V].
+// The LM head is tied to wte (Press & Wolf 2017).
+export function gptHeadForward(model: Specimen, x: Floats, h: HeadActs, N: number): Floats {
+  const p = model.params;
+  const C = model.config.n_embd;
+  const V = model.config.vocab_size;
+  layerNormForward(
+    h.lnf,
+    h.lnfMean,
+    h.lnfRstd,
+    x,
+    p.ln_f.weight,
+    p.ln_f.bias,
+    N,
+    C,
+    model.config.layer_norm_epsilon,
+  );
+  h.logits.fill(0);
+  matmulTransBAccumulate(h.logits, h.lnf, p.wte, N, C, V);
+  return h.logits;
+}
+
+// The attention probabilities of one GPT-2 block, recomputed from its qkv [N, 3·H·d] alone:
+//   P[b, h, t, j] = softmax_j(q_t · k_j / √d),  j ≤ t   (0 above the diagonal)
+// into att [B, H, T, T]: what selective recomputation (Korthikanti et al. 2022, §5) recomputes
+// instead of keeping. The arithmetic is attentionForward's (layers.ts), step for step, so the
+// recomputed P is the kept P bit for bit (test/forward.test.ts checks it), and gradients
+// computed from it equal the kept-P gradients exactly.
+export function gptAttentionProbs(
+  att: Floats,
+  qkv: Floats,
+  B: number,
+  T: number,
+  H: number,
+  d: number,
+): void {
+  const Hd = H * d;
+  const scale = 1 / Math.sqrt(d);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let t = 0; t < T; t++) {
+        const a = ((b * H + h) * T + t) * T;
+        const qt = (b * T + t) * 3 * Hd + h * d;
+        // max over the unrounded scores, as attentionForward takes it
+        let max = -Infinity;
+        for (let j = 0; j <= t; j++) {
+          const kj = (b * T + j) * 3 * Hd + Hd + h * d;
+          let s = 0;
+          for (let i = 0; i < d; i++) s += qkv[qt + i] * qkv[kj + i];
+          s *= scale;
+          att[a + j] = s;
+          if (s > max) max = s;
+        }
+        let sum = 0;
+        for (let j = 0; j <= t; j++) {
+          const e = Math.exp(att[a + j] - max);
+          att[a + j] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        for (let j = 0; j <= t; j++) att[a + j] *= inv;
+        for (let j = t + 1; j < T; j++) att[a + j] = 0;
+      }
 }

@@ -4,7 +4,8 @@
 // The block loop itself is forward.ts, shared by every forward of the course;
 // `forward` here is that loop writing into `Activations`, because the backward
 // pass (backward.ts) reads them. Generation with a KV cache is the same loop with
-// a cache (generate.ts).
+// a cache (generate.ts). One block alone is gptBlockForward (forward.ts) and its
+// backward gptBlockBackward (backward.ts): what activation recomputation (lab 08) calls.
 
 import type { GPTConfig } from "./config.ts";
 import { type Activations, allocActivations, forwardPass } from "./forward.ts";

@@ -33,6 +33,9 @@ export {
 } from "./layers.ts";
 export {
   forwardPass,
+  gptBlockForward,
+  gptHeadForward,
+  gptAttentionProbs,
   allocActivations,
   allocLlamaActivations,
   isLlama,
@@ -43,7 +46,9 @@ export {
   LINEAR_NAMES,
   type Activations,
   type AttentionHook,
+  type BlockHooks,
   type ForwardHooks,
+  type HeadActs,
   type NormHook,
   type RopeHook,
   type SwigluHook,
@@ -57,6 +62,10 @@ export { KVCache, type KVStore } from "./kv-cache.ts";
 export { forwardWithLinears } from "./forward-linears.ts";
 export {
   lossAndGrads,
+  gptBlockBackward,
+  gptHeadBackward,
+  allocBlockScratch,
+  type BlockScratch,
   zeroGrads,
   crossEntropyBackward,
   layerNormBackward,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "@llm-labs/tensor";
-import { lossAndGrads, zeroGrads } from "../src/backward.ts";
+import { allocBlockScratch, gptBlockBackward, lossAndGrads, zeroGrads } from "../src/backward.ts";
 import { makeConfig } from "../src/config.ts";
+import { allocActivations, gptBlockForward } from "../src/forward.ts";
 import { forward } from "../src/gpt.ts";
 import { paramShapes, viewParams } from "../src/params.ts";
 import { randomModel } from "./helpers.ts";
@@ -100,5 +101,53 @@ describe("backward pass vs finite differences (float64)", () => {
     let m = 0;
     for (let i = 0; i < g2.flat.length; i++) m = Math.max(m, Math.abs(g2.flat[i] - 2 * grads.flat[i]));
     expect(m).toBeLessThan(1e-12);
+  });
+});
+
+// One block alone, the contract activation recomputation (lab 08) builds on: for the scalar
+//   f(x) = Σ r ⊙ block_l(x)      (r fixed and random, so df/d(block output) = r)
+// gptBlockBackward, given dx = r, must leave dx = df/dx and add df/dθ to the block's gradients.
+describe("gptBlockBackward: one block's chain rule (float64)", () => {
+  const l = 1;
+  const N = B * T;
+  const C = config.n_embd;
+  const r0 = new Rng(5);
+  const x0 = Float64Array.from({ length: N * C }, () => r0.normal());
+  const r = Float64Array.from({ length: N * C }, () => r0.normal());
+  const f = (x: Float64Array) => {
+    const L = allocActivations(config, B, T, "float64").layers[l];
+    const out = gptBlockForward(model, l, x, L, B, T);
+    let s = 0;
+    for (let i = 0; i < out.length; i++) s += r[i] * out[i];
+    return s;
+  };
+  const L = allocActivations(config, B, T, "float64").layers[l];
+  gptBlockForward(model, l, x0, L, B, T);
+  const g = zeroGrads(model);
+  const dx = Float64Array.from(r);
+  gptBlockBackward(model, g, l, dx, x0, L, B, T, allocBlockScratch(model, B, T));
+
+  it("turns dL/d(output) into dL/d(input): a directional derivative of f", () => {
+    const v = Float64Array.from({ length: N * C }, () => r0.normal());
+    const h = 1e-6;
+    const up = f(x0.map((xi, i) => xi + h * v[i]));
+    const down = f(x0.map((xi, i) => xi - h * v[i]));
+    const analytic = dx.reduce((s, di, i) => s + di * v[i], 0);
+    expect(Math.abs((up - down) / (2 * h) - analytic)).toBeLessThan(1e-6 * Math.max(1, Math.abs(analytic)));
+  });
+
+  it("adds the block's weight gradients, and only the block's", () => {
+    const W = model.params.h[l].c_fc.weight;
+    const i = 3;
+    const keep = W[i];
+    const h = 1e-5;
+    W[i] = keep + h;
+    const up = f(x0);
+    W[i] = keep - h;
+    const down = f(x0);
+    W[i] = keep;
+    expect(Math.abs((up - down) / (2 * h) - g.h[l].c_fc.weight[i])).toBeLessThan(1e-7);
+    expect(g.h[0].c_fc.weight.every((v) => v === 0)).toBe(true);
+    expect(g.wte.every((v) => v === 0)).toBe(true);
   });
 });

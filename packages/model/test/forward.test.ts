@@ -4,7 +4,14 @@ import { forward, logits, type GPT } from "../src/gpt.ts";
 import { KVCache } from "../src/kv-cache.ts";
 import { viewParams } from "../src/params.ts";
 import { forwardWithLinears } from "../src/forward-linears.ts";
-import { forwardPass, type AttentionHook, type LinearHook } from "../src/forward.ts";
+import {
+  forwardPass,
+  gptAttentionProbs,
+  gptBlockForward,
+  type AttentionHook,
+  type LayerActs,
+  type LinearHook,
+} from "../src/forward.ts";
 import { attentionForward } from "../src/layers.ts";
 import { linearForward } from "../src/linear.ts";
 import { maxAbsDiff, randomModel, tinyConfig as config } from "./helpers.ts";
@@ -227,6 +234,59 @@ describe("forwardPass hooks", () => {
       expect(Array.from(row).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
       for (let j = t + 1; j < T; j++) expect(row[j]).toBe(0);
     }
+  });
+});
+
+// The block loop's body, called alone: what activation recomputation (lab 08) relies on.
+describe("gptBlockForward and gptAttentionProbs", () => {
+  const B = 2;
+  const T = 6;
+  const ids = Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % config.vocab_size);
+  const a = forward(model, ids, B, T);
+  // a fresh LayerActs, every buffer NaN, so a field the block forgets to write shows
+  const fresh = (keepAtt: boolean): LayerActs => {
+    const like = a.layers[1];
+    const out = {} as Record<string, Float32Array>;
+    for (const [k, v] of Object.entries(like))
+      out[k] = new Float32Array(k === "att" && !keepAtt ? 0 : v.length).fill(NaN);
+    return out as unknown as LayerActs;
+  };
+
+  it("run again on a block's kept input, writes every kept activation again, bit for bit", () => {
+    const L = fresh(true);
+    const out = gptBlockForward(model, 1, a.layers[0].res3, L, B, T);
+    expect(out).toBe(L.res3);
+    for (const [k, v] of Object.entries(a.layers[1]))
+      expect(Array.from(L[k as keyof LayerActs]), k).toEqual(Array.from(v));
+  });
+
+  it("with no room for the probabilities (att of length 0), computes the same block output", () => {
+    const L = fresh(false);
+    gptBlockForward(model, 1, a.layers[0].res3, L, B, T);
+    expect(Array.from(L.res3)).toEqual(Array.from(a.layers[1].res3));
+    expect(L.att.length).toBe(0);
+  });
+
+  it("recomputes the kept attention probabilities from qkv alone, bit for bit", () => {
+    for (let l = 0; l < config.n_layer; l++) {
+      const P = new Float32Array(B * config.n_head * T * T).fill(NaN);
+      gptAttentionProbs(P, a.layers[l].qkv, B, T, config.n_head, config.n_embd / config.n_head);
+      expect(Array.from(P)).toEqual(Array.from(a.layers[l].att));
+    }
+  });
+
+  // By hand, one head of d = 2 (scale 1/√2), T = 2: q_1 = [1, 1], k_0 = [0, 0], k_1 = [1, 1]:
+  //   scores of row 1: [0, 2/√2 = √2] → P = [1, e^√2] / (1 + e^√2) = [0.19557, 0.80443]
+  //   row 0 sees only itself: P = [1, 0]
+  it("is softmax(q·k/√d) over the causal positions, worked by hand", () => {
+    // qkv rows [q | k | v], each of width H·d = 2
+    const qkv = Float32Array.from([0, 0, 0, 0, 9, 9, 1, 1, 1, 1, 9, 9]);
+    const P = new Float32Array(4);
+    gptAttentionProbs(P, qkv, 1, 2, 1, 2);
+    expect(P[0]).toBe(1);
+    expect(P[1]).toBe(0);
+    expect(P[2]).toBeCloseTo(0.19557, 5);
+    expect(P[3]).toBeCloseTo(0.80443, 5);
   });
 });
 
