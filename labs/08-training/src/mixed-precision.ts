@@ -33,6 +33,7 @@ import {
   type GPT,
   type LinearHook,
   learningRate,
+  linearForward,
   lossAndGrads,
   sampleBatch,
   viewParams,
@@ -188,16 +189,7 @@ export function halfLinear(format: HalfFormat): LinearHook {
     const wh = roundArray(W.weight, format);
     const bh = W.bias ? roundArray(W.bias, format) : undefined;
     const y = new Float32Array(rows * N);
-    for (let r = 0; r < rows; r++) {
-      const yr = y.subarray(r * N, (r + 1) * N);
-      if (bh) yr.set(bh);
-      for (let k = 0; k < K; k++) {
-        const a = xh[r * K + k];
-        if (a === 0) continue;
-        const wk = k * N;
-        for (let n = 0; n < N; n++) yr[n] += a * wh[wk + n];
-      }
-    }
+    linearForward(y, xh, wh, bh ?? new Float32Array(0), rows, K, N); // the specimen's own linear, in float32
     return roundInPlace(y, format);
   };
 }
