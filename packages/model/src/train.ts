@@ -10,12 +10,12 @@
 
 import { Rng } from "@llm-labs/tensor";
 import { AdamW, clipGradNorm } from "./adamw.ts";
-import { lossAndGrads, zeroGrads } from "./backward.ts";
+import { lossAndGrads } from "./backward.ts";
 import type { Activations, LlamaActivations } from "./forward.ts";
 import type { GPT } from "./gpt.ts";
-import { llamaLossAndGrads, zeroLlamaGrads } from "./llama-backward.ts";
-import { type Llama, llamaParamShapes } from "./llama-params.ts";
-import { type Params, paramShapes } from "./params.ts";
+import { llamaLossAndGrads } from "./llama-backward.ts";
+import { type Llama, llamaParamShapes, viewLlamaParams } from "./llama-params.ts";
+import { paramShapes, viewParams } from "./params.ts";
 import { learningRate, type Schedule } from "./schedule.ts";
 
 export interface TrainConfig {
@@ -74,36 +74,74 @@ export function decayMask(model: GPT | Llama): Uint8Array {
   return mask;
 }
 
-// Trains `model` in place; calls onStep after every optimizer step. Returns the losses.
-// Loss and gradients of one micro-batch, for either specimen (added into `grads`).
-type Step = (x: Int32Array, y: Int32Array, B: number, T: number) => number;
-function stepper(model: GPT | Llama): { grads: { flat: Float32Array | Float64Array }; step: Step } {
+// Loss and gradients of one micro-batch, for either specimen. `grads` is a Params view
+// of a flat buffer the caller zeroed: every micro-batch gets a gradient of its own,
+// and the step adds them up in micro-batch order (sumMicroBatches). Then one thread
+// and any number of workers (train-workers.ts) give the same sums, bit for bit.
+export type MicroStep = (x: Int32Array, y: Int32Array, grads: Float32Array | Float64Array) => number;
+export function microStepper(model: GPT | Llama, B: number, T: number): MicroStep {
   if (model.config.model_type === "llama") {
     const m = model as Llama;
-    const grads = zeroLlamaGrads(m);
     let acts: LlamaActivations | undefined;
-    return {
-      grads,
-      step: (x, y, B, T) => {
-        const r = llamaLossAndGrads(m, x, y, B, T, grads, acts);
-        acts = r.acts;
-        return r.loss;
-      },
+    return (x, y, flat) => {
+      const r = llamaLossAndGrads(m, x, y, B, T, viewLlamaParams(m.config, flat).params, acts);
+      acts = r.acts;
+      return r.loss;
     };
   }
   const m = model as GPT;
-  const grads: Params = zeroGrads(m);
   let acts: Activations | undefined;
-  return {
-    grads,
-    step: (x, y, B, T) => {
-      const r = lossAndGrads(m, x, y, B, T, grads, acts);
-      acts = r.acts;
-      return r.loss;
-    },
+  return (x, y, flat) => {
+    const r = lossAndGrads(m, x, y, B, T, viewParams(m.config, flat).params, acts);
+    acts = r.acts;
+    return r.loss;
   };
 }
 
+// The micro-batches of one optimizer step, drawn in order from the one seeded Rng.
+export function sampleStep(
+  rng: Rng,
+  tokens: ArrayLike<number>,
+  cfg: TrainConfig,
+): { x: Int32Array; y: Int32Array }[] {
+  return Array.from({ length: cfg.accum }, () => sampleBatch(rng, tokens, cfg.batchSize, cfg.seqLen));
+}
+
+// g = Σ_m g_m over the micro-batches, in order m = 0, 1, …, accum − 1.
+export function sumMicroBatches(
+  into: Float32Array,
+  perMicroBatch: ArrayLike<Float32Array | Float64Array>,
+): void {
+  into.fill(0);
+  for (let m = 0; m < perMicroBatch.length; m++) {
+    const g = perMicroBatch[m];
+    for (let i = 0; i < into.length; i++) into[i] += g[i];
+  }
+}
+
+// What follows the gradients in every step: average over the micro-batches (each one
+// added the gradient of its own mean loss), clip, and an AdamW step at the scheduled rate.
+export class Optimizer {
+  private readonly opt: AdamW;
+  private readonly schedule: Schedule;
+  constructor(
+    private readonly model: GPT | Llama,
+    private readonly cfg: TrainConfig,
+  ) {
+    this.opt = new AdamW(model.params.flat.length, decayMask(model), { weightDecay: cfg.weightDecay });
+    this.schedule = { maxLr: cfg.maxLr, minLr: cfg.minLr, warmup: cfg.warmup, total: cfg.steps };
+  }
+  step(step: number, grads: Float32Array | Float64Array): { lr: number; gradNorm: number } {
+    for (let i = 0; i < grads.length; i++) grads[i] /= this.cfg.accum;
+    const gradNorm = clipGradNorm(grads, this.cfg.gradClip);
+    const lr = learningRate(step, this.schedule);
+    this.opt.step(this.model.params.flat, grads, lr);
+    return { lr, gradNorm };
+  }
+}
+
+// Trains `model` in place on this thread; calls onStep after every optimizer step and
+// returns the losses. trainParallel (train-workers.ts) is the same loop over workers.
 export function train(
   model: GPT | Llama,
   tokens: ArrayLike<number>,
@@ -111,24 +149,24 @@ export function train(
   onStep?: (s: StepInfo) => void,
 ): number[] {
   const rng = new Rng(cfg.seed);
-  const { grads, step: microStep } = stepper(model);
-  const opt = new AdamW(model.params.flat.length, decayMask(model), { weightDecay: cfg.weightDecay });
-  const schedule: Schedule = { maxLr: cfg.maxLr, minLr: cfg.minLr, warmup: cfg.warmup, total: cfg.steps };
+  const microStep = microStepper(model, cfg.batchSize, cfg.seqLen);
+  const Ctor = model.params.flat instanceof Float64Array ? Float64Array : Float32Array;
+  const P = model.params.flat.length;
+  const g = new Ctor(P); // one micro-batch's gradient
+  const grads = new Ctor(P); // the step's: the sum over its micro-batches
+  const optimizer = new Optimizer(model, cfg);
   const losses: number[] = [];
   let tokensSeen = 0;
   for (let step = 0; step < cfg.steps; step++) {
-    grads.flat.fill(0);
+    grads.fill(0);
     let loss = 0;
-    for (let m = 0; m < cfg.accum; m++) {
-      const { x, y } = sampleBatch(rng, tokens, cfg.batchSize, cfg.seqLen);
-      loss += microStep(x, y, cfg.batchSize, cfg.seqLen) / cfg.accum;
+    for (const { x, y } of sampleStep(rng, tokens, cfg)) {
+      g.fill(0);
+      loss += microStep(x, y, g) / cfg.accum;
+      for (let i = 0; i < P; i++) grads[i] += g[i]; // the sum sumMicroBatches takes, in the same order
       tokensSeen += cfg.batchSize * cfg.seqLen;
     }
-    // each micro-batch added the gradient of its own mean loss: average them
-    for (let i = 0; i < grads.flat.length; i++) grads.flat[i] /= cfg.accum;
-    const gradNorm = clipGradNorm(grads.flat, cfg.gradClip);
-    const lr = learningRate(step, schedule);
-    opt.step(model.params.flat, grads.flat, lr);
+    const { lr, gradNorm } = optimizer.step(step, grads);
     losses.push(loss);
     onStep?.({ step, loss, lr, gradNorm, tokens: tokensSeen });
   }

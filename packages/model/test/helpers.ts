@@ -6,6 +6,7 @@ import { Rng } from "@llm-labs/tensor";
 import { expect } from "vitest";
 import { makeConfig, type GPTConfig } from "../src/config.ts";
 import { createGPT, type GPT } from "../src/gpt.ts";
+import type { TrainConfig } from "../src/train.ts";
 
 export function randomModel(
   config: GPTConfig,
@@ -37,6 +38,32 @@ export const tinyLlamaJson = {
   max_position_embeddings: 64,
   rope_theta: 10000,
   eos_token_id: 49,
+};
+
+// The training tests' setup: a tiny GPT and a stream with structure to learn, the
+// sequence 0..31 over and over with 10% noise, and a short run of train()'s loop.
+export const trainModelConfig = makeConfig({
+  n_layer: 2,
+  n_head: 2,
+  n_embd: 16,
+  n_positions: 16,
+  vocab_size: 32,
+});
+const noise = new Rng(5);
+export const trainStream = Uint16Array.from({ length: 4000 }, (_, i) =>
+  noise.next() < 0.1 ? noise.int(32) : i % 32,
+);
+export const trainRun: TrainConfig = {
+  seed: 42,
+  batchSize: 2,
+  seqLen: 16,
+  accum: 2,
+  steps: 6,
+  maxLr: 1e-2,
+  minLr: 1e-3,
+  warmup: 2,
+  weightDecay: 0.1,
+  gradClip: 1,
 };
 
 // The message of the UserError that f throws, checked to be one line.

@@ -1,25 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "@llm-labs/tensor";
-import { makeConfig } from "../src/config.ts";
 import { createGPT } from "../src/gpt.ts";
-import { decayMask, sampleBatch, train, type TrainConfig } from "../src/train.ts";
+import { decayMask, sampleBatch, train } from "../src/train.ts";
+import { trainModelConfig, trainRun, trainStream } from "./helpers.ts";
 
-const config = makeConfig({ n_layer: 2, n_head: 2, n_embd: 16, n_positions: 16, vocab_size: 32 });
-// A stream with structure to learn: the sequence 0..31 over and over, with noise.
-const r = new Rng(5);
-const tokens = Uint16Array.from({ length: 4000 }, (_, i) => (r.next() < 0.1 ? r.int(32) : i % 32));
-const cfg: TrainConfig = {
-  seed: 42,
-  batchSize: 2,
-  seqLen: 16,
-  accum: 2,
-  steps: 6,
-  maxLr: 1e-2,
-  minLr: 1e-3,
-  warmup: 2,
-  weightDecay: 0.1,
-  gradClip: 1,
-};
+const config = trainModelConfig;
+const tokens = trainStream;
+const cfg = trainRun;
 
 describe("training", () => {
   it("is reproducible: same seed, same losses, bit for bit", () => {

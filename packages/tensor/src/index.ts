@@ -8,8 +8,11 @@ export {
   matmulTransAAccumulate,
   matmulTransB,
   matmulTransBAccumulate,
+  matmulKernels,
+  setMatmulKernels,
 } from "./matmul.ts";
-export type { Floats } from "./matmul.ts";
+export type { Floats, MatmulKernels } from "./matmul.ts";
+export { compileSimdMatmul, SIMD_MIN_WORK, SimdMatmul } from "./matmul-simd.ts";
 export { logSoftmax, softmax } from "./softmax.ts";
 export { layerNorm, rmsNorm } from "./norm.ts";
 export { erf, gelu, geluTanh, sigmoid, silu } from "./activations.ts";

@@ -6,12 +6,33 @@
 // Every order of the three loops computes the same sums; they differ only in
 // how they walk memory, and memory is what makes a matmul fast or slow.
 
+import { compileSimdMatmul, SIMD_MIN_WORK, SimdMatmul } from "./matmul-simd.ts";
 import { formatShape, numel, zeros } from "./tensor.ts";
 import type { Tensor } from "./tensor.ts";
 
 // The kernels take float64 arrays too: a gradient check by finite differences
 // needs more precision than float32 has (packages/model's backward tests).
 export type Floats = Float32Array | Float64Array;
+
+// Which loops the three *Accumulate kernels below run for float32 operands: "js",
+// the loops in this file (the default, and what every result of labs 01-08 was
+// computed with), or "simd", the WebAssembly kernel of matmul-simd.ts, about 5x
+// faster, with sums taken in another order (so the last bits differ). The course's
+// own training turns it on (packages/model's FAST_TRAINING). Float64 always runs here.
+export type MatmulKernels = "js" | "simd";
+let simd: SimdMatmul | undefined;
+
+export async function setMatmulKernels(kind: MatmulKernels): Promise<void> {
+  simd = kind === "simd" ? new SimdMatmul(await compileSimdMatmul()) : undefined;
+}
+export function matmulKernels(): MatmulKernels {
+  return simd ? "simd" : "js";
+}
+function simdFor(C: Floats, A: Floats, B: Floats, work: number): SimdMatmul | undefined {
+  if (!simd || work < SIMD_MIN_WORK) return undefined;
+  const f32 = C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array;
+  return f32 ? simd : undefined;
+}
 
 function checkMatrices(a: Tensor, b: Tensor, where: string, bTransposed: boolean): void {
   if (a.shape.length < 2 || b.shape.length < 2) {
@@ -73,6 +94,8 @@ export function matmulNaive(a: Tensor, b: Tensor): Tensor {
 // We tried tiling over k and j as well (so a block of B stays in cache): at the
 // sizes in this course (up to 512) it gave no consistent gain, so it is left out.
 export function matmulAccumulate(C: Floats, A: Floats, B: Floats, M: number, K: number, N: number): void {
+  const fast = simdFor(C, A, B, M * K * N);
+  if (fast) return fast.accumulate(C, A, B, M, K, N, false, false);
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const c0 = i * N;
@@ -153,6 +176,8 @@ export function matmulTransBAccumulate(
   K: number,
   N: number,
 ): void {
+  const fast = simdFor(C, A, B, M * K * N);
+  if (fast) return fast.accumulate(C, A, B, M, K, N, false, true);
   let i = 0;
   for (; i + 2 <= M; i += 2) {
     const a0 = i * K;
@@ -233,6 +258,8 @@ export function matmulTransAAccumulate(
   K: number,
   N: number,
 ): void {
+  const fast = simdFor(C, A, B, M * K * N);
+  if (fast) return fast.accumulate(C, A, B, M, K, N, true, false);
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const c0 = i * N;
