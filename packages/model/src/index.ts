@@ -75,7 +75,17 @@ export {
 } from "./backward.ts";
 export { AdamW, clipGradNorm, type AdamWOptions } from "./adamw.ts";
 export { learningRate, type Schedule } from "./schedule.ts";
-export { train, sampleBatch, decayMask, type TrainConfig, type StepInfo } from "./train.ts";
+export {
+  train,
+  sampleBatch,
+  sampleStep,
+  decayMask,
+  microStepper,
+  Optimizer,
+  type MicroStep,
+  type TrainConfig,
+  type StepInfo,
+} from "./train.ts";
 export { trainParallel, FAST_TRAINING, type ParallelOptions } from "./train-workers.ts";
 export { generate, type GenerateOptions } from "./generate.ts";
 export { heldoutLoss, unigramLoss } from "./perplexity.ts";
