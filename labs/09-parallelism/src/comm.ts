@@ -36,8 +36,9 @@ export interface Comm {
   bytesSent: number; // everything this rank wrote for others to read
   barrier(): Promise<void>;
   mailbox(r: number): Float32Array; // rank r's mailbox, [capacity] floats
-  mailbox64(r: number): Float64Array; // its first 8 bytes as one float64, for sums that need the precision
+  mailbox64(r: number): Float64Array; // the same bytes as float64s, [capacity / 2], for data that needs the precision
   send(data: ArrayLike<number>, offset?: number): void; // into my mailbox, for others to read after a barrier
+  send64(data: ArrayLike<number>, offset?: number): void;
 }
 
 abstract class Mailboxes {
@@ -54,7 +55,17 @@ abstract class Mailboxes {
   }
 
   mailbox64(r: number): Float64Array {
-    return new Float64Array(this.boxes.buffer, r * this.capacity * 4, 1);
+    return new Float64Array(this.boxes.buffer, r * this.capacity * 4, this.capacity / 2);
+  }
+
+  // The same as send, into the float64 view (offset in float64s).
+  send64(data: ArrayLike<number>, offset = 0): void {
+    if (offset + data.length > this.capacity / 2)
+      throw new Error(
+        `rank ${this.rank}: ${data.length} float64s at offset ${offset} do not fit a mailbox of ${this.capacity / 2}`,
+      );
+    this.mailbox64(this.rank).set(data, offset);
+    this.bytesSent += data.length * 8;
   }
 
   send(data: ArrayLike<number>, offset = 0): void {

@@ -3,7 +3,8 @@
 // The lab's story in one run, about half a minute, on real worker threads: what a ring
 // all-reduce of the target's gradient moves; two ranks training the target and landing
 // on the weights one thread lands on; what ZeRO takes off each rank; one block of the
-// target split Megatron-style across ranks. Speed lives in bench/data-parallel.bench.ts.
+// target split Megatron-style across ranks; the pipeline's bubble; and the plan a cost
+// model picks for a real cluster. Speed lives in bench/data-parallel.bench.ts.
 
 import { table } from "@llm-labs/kit";
 import { FP32_ADAM, zeroMemory } from "@llm-labs/lab-training";
@@ -20,7 +21,9 @@ import {
   trainTokens,
 } from "@llm-labs/model";
 import { setMatmulKernels } from "@llm-labs/tensor";
+import { bubbleFraction, type Cluster, planParallelism } from "./cost-model.ts";
 import type { DataParallelInput, DataParallelOutput } from "./data-parallel.ts";
+import { gpipeSchedule, oneFOneBSchedule, simulateSchedule } from "./pipeline.ts";
 import type { BlockInput, BlockOutput } from "./tensor-parallel.ts";
 import { runWorld } from "./world.ts";
 import type { ZeroOutput } from "./zero.ts";
@@ -151,4 +154,69 @@ for (const N of [2, 4]) {
 console.log(table(["ranks", "matrix entries per rank", "all-reduces (forward)", "max |TP − dense|"], tpRows));
 console.log(
   "Each rank multiplies 1/N of the block's weights; the price is one all-reduce of [T, C] per sublayer.",
+);
+
+// ------------------------------------------------------------------ 5. pipeline
+heading("5. Pipeline: the bubble shrinks with more micro-batches; 1F1B holds fewer of them");
+const p = 4;
+console.log(
+  table(
+    [
+      "micro-batches m",
+      "bubble (4 stages)",
+      "(p − 1)/(m + p − 1)",
+      "held per stage, GPipe",
+      "held per stage, 1F1B",
+    ],
+    [1, 4, 8, 16].map((m) => {
+      const g = simulateSchedule(gpipeSchedule(p, m), { tF: 1, tB: 2 });
+      const o = simulateSchedule(oneFOneBSchedule(p, m), { tF: 1, tB: 2 });
+      return [
+        String(m),
+        `${(100 * o.bubble).toFixed(1)}%`,
+        `${(100 * bubbleFraction(p, m)).toFixed(1)}%`,
+        g.peakHeld.join(", "),
+        o.peakHeld.join(", "),
+      ];
+    }),
+  ),
+);
+
+// ------------------------------------------------------------------ 6. planning
+heading("6. Past one machine: the planner's pick for a 7B model on 16 H100s");
+const cluster: Cluster = {
+  devices: 16,
+  devicesPerNode: 8,
+  flops: 989e12,
+  efficiency: 0.4,
+  intraNodeBandwidth: 450e9,
+  interNodeBandwidth: 50e9,
+  latency: 5e-6,
+  memory: 80e9,
+};
+const plans = planParallelism({ layers: 32, hidden: 4096, heads: 32, seq: 4096, vocab: 32000 }, cluster, {
+  globalBatch: 256,
+  microBatch: 1,
+});
+console.log(
+  table(
+    ["dp", "tp", "pp", "ZeRO", "step (s)", "memory (GB)", "fits 80 GB"],
+    plans.plans
+      .slice(0, 5)
+      .map((e) => [
+        String(e.plan.dp),
+        String(e.plan.tp),
+        String(e.plan.pp),
+        String(e.plan.zeroStage),
+        e.time.total.toFixed(2),
+        (e.memory.total / 1e9).toFixed(1),
+        e.fits ? "yes" : "no",
+      ]),
+  ),
+);
+const best = plans.best;
+console.log(
+  best
+    ? `chosen: dp ${best.plan.dp} × tp ${best.plan.tp} × pp ${best.plan.pp}, ZeRO-${best.plan.zeroStage}: the fastest plan that fits.`
+    : "no plan fits",
 );

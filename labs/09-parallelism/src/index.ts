@@ -66,3 +66,5 @@ export {
   type StepTime,
   type Training,
 } from "./cost-model.ts";
+export { pipelineStage, type StageInput, type StageOutput } from "./pipeline-ranks.ts";
+export { ringAttentionRank, type RingRankInput, type RingRankOutput } from "./ring-attention-ranks.ts";
