@@ -5,7 +5,8 @@
 //   x_0 = [1, 2, 3, 4], x_1 = [2, 4, 6, 8]  →  all-reduce: [3, 6, 9, 12] on both ranks
 //   reduce-scatter: rank 0 owns chunk 0 = [3, 6], rank 1 chunk 1 = [9, 12]
 //   bytes sent per rank: 2·(N − 1)/N·S floats = 4 floats = 16 bytes
-import { describe, expect, it } from "vitest";
+import { Worker } from "node:worker_threads";
+import { describe, expect, it, vi } from "vitest";
 import { chunk } from "../src/collectives.ts";
 import { type WorldOptions, runLocalWorld, runWorld } from "../src/world.ts";
 import { type CollectiveResults, everyCollective } from "./collective-tasks.ts";
@@ -81,11 +82,17 @@ describe("failures", () => {
   });
 
   it("a rank that hangs fails the run after the timeout, and the workers are stopped", async () => {
+    const terminate = vi.spyOn(Worker.prototype, "terminate");
     const t0 = Date.now();
     await expect(
       runWorld({ module: tasks, name: "rankOneHangs" }, { size: 2, capacity: 4, timeoutMs: 1500 }, () => 0),
     ).rejects.toThrow(/rankOneHangs|barrier timed out/);
     expect(Date.now() - t0).toBeLessThan(25_000); // it returned at all: terminate() stopped the spinning rank
+    // both workers, the waiting one and the spinning one, were terminated (no zombies):
+    // terminate resolves with the exit code once a thread is gone
+    expect(terminate).toHaveBeenCalledTimes(2);
+    for (const r of terminate.mock.results) expect(typeof (await r.value)).toBe("number");
+    terminate.mockRestore();
   });
 
   it("an unknown task is named", async () => {
