@@ -14,7 +14,9 @@
 // backward two more: Megatron's f and g operators. Everything else is local.
 
 import {
+  KVCache,
   type Specimen,
+  attentionForward,
   checkpointDir,
   geluForward,
   layerNormForward,
@@ -92,25 +94,11 @@ export function attentionShard(
   const q = proj(0);
   const k = proj(1);
   const v = proj(2);
-  const y = new Float32Array(T * w); // softmax(q·kᵀ/√d + causal mask)·v, per head
-  const p = new Float64Array(T);
-  for (let h = 0; h < Hr; h++)
-    for (let t = 0; t < T; t++) {
-      let max = -Infinity;
-      for (let s = 0; s <= t; s++) {
-        let dot = 0;
-        for (let i = 0; i < d; i++) dot += q[t * w + h * d + i] * k[s * w + h * d + i];
-        p[s] = dot / Math.sqrt(d);
-        if (p[s] > max) max = p[s];
-      }
-      let sum = 0;
-      for (let s = 0; s <= t; s++) sum += p[s] = Math.exp(p[s] - max);
-      for (let i = 0; i < d; i++) {
-        let acc = 0;
-        for (let s = 0; s <= t; s++) acc += p[s] * v[s * w + h * d + i];
-        y[t * w + h * d + i] = acc / sum;
-      }
-    }
+  // causal attention over this rank's H/N heads: the specimen's own, on a cache of just them
+  const cache = new KVCache(1, Hr, d, T);
+  cache.append(0, k, v, 1, T);
+  const y = new Float32Array(T * w); // [T, H/N·d]
+  attentionForward(y, q, cache, 0, 1, T, Hr);
   const out = new Float32Array(T * C);
   linearForward(out, y, rowSlice(Wo, C, c0, w), new Float32Array(0), T, w, C);
   return out;
