@@ -169,7 +169,6 @@ async function main(): Promise<void> {
   );
 
   // --out writes the checkpoint elsewhere: retrain and compare without replacing the committed one
-  if (values.out === "") throw new UserError(`--out needs a folder; usage: ${usage}`);
   const dir = values.out ?? checkpointDir(name);
   mkdirSync(dir, { recursive: true });
   for (const f of ["tokenizer.json", "tokenizer_config.json"])

@@ -20,6 +20,7 @@ export {
   adapterFromSafetensors,
   tensorName,
   TARGETS,
+  FILE_NAMES,
   type Adapter,
   type AdapterEntry,
   type AdapterSpec,
@@ -67,4 +68,11 @@ export {
   type MemoryRow,
 } from "./memory.ts";
 export { qaExample, qaText, qaTokens, TASK_TRAIN_SEED, TASK_HELDOUT_SEED } from "./task.ts";
-export { ADAPTER_FILE, DEMO_LORA, DEMO_TRAIN } from "./recipe.ts";
+export {
+  ADAPTER_FILE,
+  DEMO_LORA,
+  DEMO_TRAIN,
+  TASK_TRAIN_TOKENS,
+  TASK_EVAL_TOKENS,
+  ORIGINAL_EVAL_TOKENS,
+} from "./recipe.ts";

@@ -13,6 +13,7 @@
 import { Rng, type Floats } from "@llm-labs/tensor";
 import {
   AdamW,
+  type TrainHooks,
   clipGradNorm,
   learningRate,
   lossAndGrads,
@@ -27,11 +28,22 @@ import { loraGradsFromWeightGrad } from "./grads.ts";
 import { addLoraDelta } from "./merge.ts";
 
 // A parameter-efficient method: θ, how θ changes the weights, and how ∂L/∂W maps back to θ.
+// The optional members are for methods that change the forward itself rather than the
+// weights (lab 10: soft prompts, prefixes, adapters) and for AdaLoRA's extra steps.
 export interface Peft {
   name: string;
   params: Floats; // θ, every trainable number
   apply(base: GPT, eff: GPT): void; // eff's adapted weights ← f(base's weights, θ)
   backward(base: GPT, grads: Params, dparams: Floats): void; // dparams += ∂L/∂θ, from grads = ∂L/∂W_eff
+  // the forward's hooks for one B×T batch, reading θ; their backward ADDS ∂L/∂θ into dparams
+  // (no dparams: inference only)
+  hooks?(B: number, T: number, dparams?: Floats): TrainHooks;
+  // the batch the model really sees (prompt tuning puts virtual tokens in front), [B, T'] each
+  batch?(x: Int32Array, y: Int32Array, B: number, T: number): { x: Int32Array; y: Int32Array; T: number };
+  // after the backward, before clipping: ADDS a regulariser's gradient, returns its value
+  regularize?(dparams: Floats): number;
+  // after the optimizer step, with that step's gradient (AdaLoRA's importance and budget)
+  afterStep?(step: number, dparams: Floats): void;
 }
 
 export function loraPeft(model: GPT, a: Adapter): Peft {
@@ -86,18 +98,22 @@ export function trainPeft(
   let acts: Activations | undefined;
   for (let step = 0; step < cfg.steps; step++) {
     peft.apply(base, eff);
-    const { x, y } = sampleBatch(rng, tokens, cfg.batchSize, cfg.seqLen);
+    const B = cfg.batchSize;
+    const sampled = sampleBatch(rng, tokens, B, cfg.seqLen);
+    const { x, y, T } = peft.batch?.(sampled.x, sampled.y, B, cfg.seqLen) ?? { ...sampled, T: cfg.seqLen };
     grads.flat.fill(0);
-    const r = lossAndGrads(eff, x, y, cfg.batchSize, cfg.seqLen, grads, acts);
-    acts = r.acts;
     dparams.fill(0);
+    const r = lossAndGrads(eff, x, y, B, T, grads, acts, peft.hooks?.(B, T, dparams));
+    acts = r.acts;
     peft.backward(base, grads, dparams);
+    peft.regularize?.(dparams);
     clipGradNorm(dparams, 1);
     opt.step(
       peft.params,
       dparams,
       learningRate(step, { maxLr: cfg.lr, minLr: cfg.lr / 10, warmup: cfg.warmup, total: cfg.steps }),
     );
+    peft.afterStep?.(step, dparams);
     losses.push(r.loss);
     onStep?.(step, r.loss);
   }

@@ -51,20 +51,5 @@ export function linearRef(
   return Y;
 }
 
-// ∂loss/∂θ_i by central differences, (L(θ + h·e_i) − L(θ − h·e_i)) / 2h, in
-// float64: the independent check of every hand-written gradient here. θ_i is
-// put back afterwards.
-export function centralDifference(
-  theta: { [i: number]: number },
-  i: number,
-  loss: () => number,
-  h = 1e-5,
-): number {
-  const keep = theta[i];
-  theta[i] = keep + h;
-  const up = loss();
-  theta[i] = keep - h;
-  const down = loss();
-  theta[i] = keep;
-  return (up - down) / (2 * h);
-}
+// ∂loss/∂θ_i by central differences in float64 (the course's one helper, in @llm-labs/tensor).
+export { centralDifference } from "@llm-labs/tensor";

@@ -4,12 +4,60 @@
 // test/backward.test.ts for every kind of parameter.
 
 import type { GPTConfig } from "./config.ts";
-import type { Activations, HeadActs, LayerActs } from "./forward.ts";
-import { forward, type GPT } from "./gpt.ts";
+import {
+  allocActivations,
+  forwardPass,
+  type Activations,
+  type ForwardHooks,
+  type HeadActs,
+  type LayerActs,
+  type LinearName,
+} from "./forward.ts";
+import type { GPT } from "./gpt.ts";
 import { GELU_SCALE } from "./layers.ts";
 import { matmulAccumulate, matmulTransAAccumulate } from "@llm-labs/tensor";
 import { linearBackward } from "./linear.ts";
-import { viewParams, type Floats, type Params } from "./params.ts";
+import { viewParams, type Floats, type Linear, type Params } from "./params.ts";
+
+// The backward pass's hooks, one per forward hook that changes what a layer computes: a lab
+// whose forward hook adds to a linear (an adapter) or attends to more than the chunk (a
+// learned prefix) gives the chain rule through its change here. Each ADDS, like the layers.
+//   linear     dX += ∂L/∂X for the linear `name` of `layer`, given dY = ∂L/∂Y; may add into
+//              g (that linear's weight and bias gradients) too. Default: linearBackward.
+//   attention  dqkv += ∂L/∂[q | k | v] [N, 3·H·d] of `layer`, given dout = ∂L/∂(heads' outputs)
+//              [N, H·d]. Default: attentionBackward on L.qkv and L.att.
+//   embed      sees ∂L/∂x [B·T, C] for the embeddings, before it flows into wte and wpe.
+export type LinearBackwardHook = (
+  layer: number,
+  name: LinearName,
+  dX: Floats,
+  g: Linear,
+  dY: Floats,
+  X: Floats,
+  W: Linear,
+  N: number,
+  K: number,
+  M: number,
+) => void;
+export type AttentionBackwardHook = (
+  layer: number,
+  dqkv: Floats,
+  dout: Floats,
+  L: LayerActs,
+  B: number,
+  T: number,
+  H: number,
+) => void;
+export interface BackwardHooks {
+  linear?: LinearBackwardHook;
+  attention?: AttentionBackwardHook;
+  embed?: (dx: Floats, B: number, T: number) => void;
+}
+// What lossAndGrads runs with: the forward's hooks (less `acts`, which it owns) and their backward.
+export interface TrainHooks {
+  forward?: Omit<ForwardHooks, "acts">;
+  backward?: BackwardHooks;
+}
 
 // Cross-entropy of the next token, averaged over the N positions that have a target:
 //   p = softmax(logits_n),   L = -(1/N) Σ_n log p[target_n]
@@ -146,7 +194,8 @@ export function attentionBackward(
 }
 
 // Embedding backward: each row of the gradient goes back to the rows it came from.
-//   dwte[id[b, t]] += dx[b, t]      dwpe[t] += dx[b, t]
+//   dwte[id[b, t]] += dx[b, t]      dwpe[p0 + t] += dx[b, t]
+// (p0: the chunk's first position, after what a cache held.)
 export function encoderBackward(
   dwte: Floats,
   dwpe: Floats,
@@ -155,12 +204,13 @@ export function encoderBackward(
   B: number,
   T: number,
   C: number,
+  p0 = 0,
 ): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const o = (b * T + t) * C;
       const w = ids[b * T + t] * C;
-      const p = t * C;
+      const p = (p0 + t) * C;
       for (let i = 0; i < C; i++) {
         dwte[w + i] += dx[o + i];
         dwpe[p + i] += dx[o + i];
@@ -172,7 +222,9 @@ export function encoderBackward(
 // Loss and gradients for one batch: forward, cross-entropy, then every layer
 // backward in reverse order. `grads` is ADDED to (gradient accumulation:
 // call this for several micro-batches, then take one optimizer step).
-// Returns the mean loss over the batch's positions.
+// Returns the mean loss over the batch's positions. `hooks` change the forward and give
+// their backward (lab 10's prompts, prefixes and adapters); a cache in them is a prefix
+// the chunk comes after.
 export function lossAndGrads(
   model: GPT,
   ids: ArrayLike<number>,
@@ -181,22 +233,43 @@ export function lossAndGrads(
   T: number,
   grads: Params,
   acts?: Activations,
+  hooks: TrainHooks = {},
 ): { loss: number; acts: Activations } {
   const c: GPTConfig = model.config;
   const N = B * T;
-  const a = forward(model, ids, B, T, acts);
+  const dtype = model.params.flat instanceof Float64Array ? "float64" : "float32";
+  const a = acts && acts.B === B && acts.T === T ? acts : allocActivations(c, B, T, dtype);
+  const p0 = hooks.forward?.cache?.length ?? 0;
+  forwardPass(model, ids, B, T, { ...hooks.forward, acts: a });
   const loss = crossEntropyBackward(a.logits, targets, N, c.vocab_size); // a.logits is now dlogits
+  backwardPass(model, a, grads, { hooks: hooks.backward, p0 });
+  return { loss, acts: a };
+}
 
+// The backward pass alone, for a loss that is not next-token cross-entropy (lab 11's
+// preference losses): a.logits must hold ∂L/∂logits [N, V] (a forward with `acts` wrote the
+// logits there; overwrite them with the gradient), and dlnf, when given, ADDS ∂L/∂h for a
+// head of one's own on the final hidden states h = ln_f(x) [N, C] (a reward or value head).
+// Gradients are ADDED into grads, layer by layer down to the embeddings.
+export function backwardPass(
+  model: GPT,
+  a: Activations,
+  grads: Params,
+  opts: { hooks?: BackwardHooks; p0?: number; dlnf?: Floats } = {},
+): void {
+  const c: GPTConfig = model.config;
+  const { B, T } = a;
+  const N = B * T;
   const dx = allocLike(model, N * c.n_embd); // gradient flowing down the residual stream
   const xLast = c.n_layer > 0 ? a.layers[c.n_layer - 1].res3 : a.encoded;
-  gptHeadBackward(model, grads, dx, a.logits, xLast, a, N);
+  gptHeadBackward(model, grads, dx, a.logits, xLast, a, N, opts.dlnf);
   const scratch = allocBlockScratch(model, B, T);
   for (let l = c.n_layer - 1; l >= 0; l--) {
     const xIn = l > 0 ? a.layers[l - 1].res3 : a.encoded;
-    gptBlockBackward(model, grads, l, dx, xIn, a.layers[l], B, T, scratch);
+    gptBlockBackward(model, grads, l, dx, xIn, a.layers[l], B, T, scratch, opts.hooks);
   }
-  encoderBackward(grads.wte, grads.wpe, dx, a.ids, B, T, model.config.n_embd);
-  return { loss, acts: a };
+  opts.hooks?.embed?.(dx, B, T);
+  encoderBackward(grads.wte, grads.wpe, dx, a.ids, B, T, model.config.n_embd, opts.p0 ?? 0);
 }
 
 function allocLike(model: GPT, n: number): Floats {
@@ -204,7 +277,8 @@ function allocLike(model: GPT, n: number): Floats {
 }
 
 // The LM head backward, logits = lnf · wteᵀ with lnf = ln_f(x):
-//   dlnf = dlogits · wte,   dwte += dlogitsᵀ · lnf,   then ln_f's backward ADDS dL/dx into dx.
+//   dlnf = dlogits · wte (+ extra, another head's ∂L/∂lnf),   dwte += dlogitsᵀ · lnf,
+//   then ln_f's backward ADDS dL/dx into dx.
 // x [N, C] is the last block's output; h holds what gptHeadForward kept.
 export function gptHeadBackward(
   model: GPT,
@@ -214,11 +288,13 @@ export function gptHeadBackward(
   x: Floats,
   h: HeadActs,
   N: number,
+  extra?: Floats,
 ): void {
   const p = model.params;
   const C = model.config.n_embd;
   const V = model.config.vocab_size;
   const dlnf = allocLike(model, N * C);
+  if (extra) dlnf.set(extra);
   matmulAccumulate(dlnf, dlogits, p.wte, N, V, C);
   matmulTransAAccumulate(grads.wte, dlogits, h.lnf, V, N, C);
   layerNormBackward(
@@ -268,6 +344,7 @@ export function gptBlockBackward(
   B: number,
   T: number,
   scratch: BlockScratch,
+  hooks: BackwardHooks = {},
 ): void {
   const C = model.config.n_embd;
   const H = model.config.n_head;
@@ -275,21 +352,27 @@ export function gptBlockBackward(
   const w = model.params.h[l];
   const g = grads.h[l];
   const { d1, d4, d4b, dqkv } = scratch;
+  // dX += ∂L/∂X of one linear, by the hook when there is one
+  const linear = (dX: Floats, name: LinearName, dY: Floats, X: Floats, K: number, M: number) => {
+    if (hooks.linear) hooks.linear(l, name, dX, g[name], dY, X, w[name], N, K, M);
+    else linearBackward(dX, g[name].weight, g[name].bias, dY, X, w[name].weight, N, K, M);
+  };
   // res3 = res2 + mlp(res2): dx flows to res2 unchanged, and through the MLP
   d4.fill(0);
-  linearBackward(d4, g.mlp_c_proj.weight, g.mlp_c_proj.bias, dx, L.fchGelu, w.mlp_c_proj.weight, N, 4 * C, C);
+  linear(d4, "mlp_c_proj", dx, L.fchGelu, 4 * C, C);
   d4b.fill(0);
   geluBackward(d4b, L.fch, d4, N * 4 * C);
   d1.fill(0);
-  linearBackward(d1, g.c_fc.weight, g.c_fc.bias, d4b, L.ln2, w.c_fc.weight, N, C, 4 * C);
+  linear(d1, "c_fc", d4b, L.ln2, C, 4 * C);
   layerNormBackward(dx, g.ln_2.weight, g.ln_2.bias, d1, L.res2, w.ln_2.weight, L.ln2Mean, L.ln2Rstd, N, C);
   // res2 = x + attn(x)
   d1.fill(0);
-  linearBackward(d1, g.attn_c_proj.weight, g.attn_c_proj.bias, dx, L.atty, w.attn_c_proj.weight, N, C, C);
+  linear(d1, "attn_c_proj", dx, L.atty, C, C);
   dqkv.fill(0);
-  attentionBackward(dqkv, d1, L.qkv, L.att, B, T, C, H);
+  if (hooks.attention) hooks.attention(l, dqkv, d1, L, B, T, H);
+  else attentionBackward(dqkv, d1, L.qkv, L.att, B, T, C, H);
   d1.fill(0);
-  linearBackward(d1, g.c_attn.weight, g.c_attn.bias, dqkv, L.ln1, w.c_attn.weight, N, C, 3 * C);
+  linear(d1, "c_attn", dqkv, L.ln1, C, 3 * C);
   layerNormBackward(dx, g.ln_1.weight, g.ln_1.bias, d1, x, w.ln_1.weight, L.ln1Mean, L.ln1Rstd, N, C);
 }
 

@@ -24,6 +24,7 @@
 //   linear     computes every linear layer (default: y = x·W + b)
 //   attention  the attention of the new queries over the store (default: attentionForward)
 //   acts       keeps every intermediate, for the backward pass (backward.ts)
+//   embed      rewrites the embeddings x [B·T, C] after the lookup (lab 10's soft prompt)
 // and three for the Llama's own pieces (lab 07 plugs the learner's in; a GPT-2 refuses them):
 //   norm       every RMSNorm (default: rmsNormForward)
 //   rope       the rotation of q and k (default: ropeForward)
@@ -144,10 +145,14 @@ export type SwigluHook = (
   I: number,
 ) => Float32Array;
 
+// Rewrites the embeddings x [B·T, C] of this chunk in place, after the token (and position) lookup.
+export type EmbedHook = (x: Floats, B: number, T: number) => void;
+
 export interface ForwardHooks {
   cache?: KVStore<Floats>;
   linear?: LinearHook;
   attention?: AttentionHook;
+  embed?: EmbedHook;
   acts?: Activations | LlamaActivations;
   norm?: NormHook; // Llama only
   rope?: RopeHook; // Llama only
@@ -378,7 +383,9 @@ export function forwardPass(
         : `forward: ${p0} cached + ${T} new positions exceed n_positions (${gpt.config.n_positions})`,
     );
   const acts = hooks.acts;
-  if (acts && (acts.B !== B || acts.T !== T || p0 !== 0))
+  // the built-in attention keeps probabilities [B, H, T, T] for whole sequences only; an attention
+  // hook that keeps its own (lab 10's prefix, a cache the model never computed) may train after one
+  if (acts && (acts.B !== B || acts.T !== T || (p0 !== 0 && !hooks.attention)))
     throw new Error(
       `forward: activations for ${acts.B}×${acts.T} cannot keep a ${B}×${T} chunk at position ${p0}`,
     );
@@ -412,6 +419,7 @@ export function forwardPass(
   let x = acts?.encoded ?? F(N * C);
   if (llama) encoderForward(x, ids, llama.params.embed_tokens, null, B, T, C, V, p0);
   else if (gpt) encoderForward(x, ids, gpt.params.wte, gpt.params.wpe, B, T, C, V, p0);
+  hooks.embed?.(x, B, T);
 
   if (llama) {
     const lc = llama.config;

@@ -47,6 +47,7 @@ export {
   type Activations,
   type AttentionHook,
   type BlockHooks,
+  type EmbedHook,
   type ForwardHooks,
   type HeadActs,
   type NormHook,
@@ -62,6 +63,7 @@ export { KVCache, type KVStore } from "./kv-cache.ts";
 export { forwardWithLinears } from "./forward-linears.ts";
 export {
   lossAndGrads,
+  backwardPass,
   gptBlockBackward,
   gptHeadBackward,
   allocBlockScratch,
@@ -72,6 +74,10 @@ export {
   geluBackward,
   attentionBackward,
   encoderBackward,
+  type AttentionBackwardHook,
+  type BackwardHooks,
+  type LinearBackwardHook,
+  type TrainHooks,
 } from "./backward.ts";
 export { AdamW, clipGradNorm, type AdamWOptions } from "./adamw.ts";
 export { learningRate, type Schedule } from "./schedule.ts";

@@ -80,8 +80,8 @@ export function layerNormForward(
 //   out_t   = Σ_j a_j · v_j                  written to columns h·d … (h+1)·d
 // Query head h reads key/value head ⌊h / (H / H_kv)⌋: grouped-query attention
 // (Ainslie et al. 2023) when the store has fewer heads than the queries; GPT-2 has H_kv = H.
-// q, out: [B, T, H·d]. probs [B, H, T, T], when given, keeps every a (the backward
-// pass needs them; only a whole sequence, p0 = 0, has them all).
+// q, out: [B, T, H·d]. probs [B, H, T, p0 + T], when given, keeps every a (the backward
+// pass needs them; [B, H, T, T] for a whole sequence).
 export function attentionForward(
   out: Floats,
   q: Floats,
@@ -98,7 +98,6 @@ export function attentionForward(
   const group = H / store.heads;
   const scale = 1 / Math.sqrt(d);
   const C = H * d;
-  if (probs && p0 !== 0) throw new Error("attentionForward: probabilities are kept only for whole sequences");
   // scores in the precision of the model (float32, or float64 for the gradient check)
   const row = q instanceof Float64Array ? new Float64Array(total) : new Float32Array(total);
   for (let b = 0; b < B; b++) {
@@ -106,7 +105,10 @@ export function attentionForward(
       const K = store.headKeys(layer, b, Math.floor(h / group), total); // [total, d]
       const V = store.headValues(layer, b, Math.floor(h / group), total);
       for (let t = 0; t < T; t++) {
-        const a = probs ? probs.subarray(((b * H + h) * T + t) * T, ((b * H + h) * T + t + 1) * T) : row;
+        // probs [B, H, T, p0 + T]: row t over every key the store holds (T keys without a cache)
+        const a = probs
+          ? probs.subarray(((b * H + h) * T + t) * total, ((b * H + h) * T + t + 1) * total)
+          : row;
         const qt = (b * T + t) * C + h * d;
         const last = p0 + t;
         let max = -Infinity;

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { Rng } from "@llm-labs/tensor";
-import { allocBlockScratch, gptBlockBackward, lossAndGrads, zeroGrads } from "../src/backward.ts";
+import { centralDifference, Rng } from "@llm-labs/tensor";
+import {
+  allocBlockScratch,
+  attentionBackward,
+  backwardPass,
+  crossEntropyBackward,
+  encoderBackward,
+  gptBlockBackward,
+  lossAndGrads,
+  zeroGrads,
+} from "../src/backward.ts";
+import { linearBackward } from "../src/linear.ts";
 import { makeConfig } from "../src/config.ts";
 import { allocActivations, gptBlockForward } from "../src/forward.ts";
 import { forward } from "../src/gpt.ts";
@@ -149,5 +159,90 @@ describe("gptBlockBackward: one block's chain rule (float64)", () => {
     expect(Math.abs((up - down) / (2 * h) - g.h[l].c_fc.weight[i])).toBeLessThan(1e-7);
     expect(g.h[0].c_fc.weight.every((v) => v === 0)).toBe(true);
     expect(g.wte.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe("the backward's hooks (lab 10's prompts, prefixes and adapters plug in here)", () => {
+  it("hooks that do what the defaults do give the same gradients, bit for bit", () => {
+    const g = zeroGrads(model);
+    let linears = 0;
+    let attentions = 0;
+    lossAndGrads(model, ids, targets, B, T, g, undefined, {
+      backward: {
+        linear: (_l, _name, dX, gW, dY, X, W, N, K, M) => {
+          linears++;
+          linearBackward(dX, gW.weight, gW.bias, dY, X, W.weight, N, K, M);
+        },
+        attention: (_l, dqkv, dout, L, B, T, H) => {
+          attentions++;
+          attentionBackward(dqkv, dout, L.qkv, L.att, B, T, config.n_embd, H);
+        },
+      },
+    });
+    expect(linears).toBe(4 * config.n_layer);
+    expect(attentions).toBe(config.n_layer);
+    expect(Array.from(g.flat)).toEqual(Array.from(grads.flat));
+  });
+
+  it("the embed hooks: adding u to every embedding, Σ_rows ∂L/∂x is ∂L/∂u (finite differences)", () => {
+    const C = config.n_embd;
+    const u = new Float64Array(C);
+    const embed = (x: Float32Array | Float64Array) => {
+      for (let i = 0; i < x.length; i++) x[i] += u[i % C];
+    };
+    const du = new Float64Array(C);
+    lossAndGrads(model, ids, targets, B, T, zeroGrads(model), undefined, {
+      forward: { embed },
+      backward: {
+        embed: (dx) => {
+          for (let i = 0; i < dx.length; i++) du[i % C] += dx[i];
+        },
+      },
+    });
+    const lossAt = () =>
+      lossAndGrads(model, ids, targets, B, T, zeroGrads(model), undefined, { forward: { embed } }).loss;
+    for (const i of [0, 5]) expect(Math.abs(du[i] - centralDifference(u, i, lossAt))).toBeLessThan(1e-7);
+  });
+
+  it("after a cache of p0 positions, the position gradient lands at rows p0 … p0+T−1", () => {
+    // C = 1, T = 2 tokens after p0 = 3 cached positions: dx = [2, 5] → dwpe[3] = 2, dwpe[4] = 5
+    const dwte = new Float64Array(4);
+    const dwpe = new Float64Array(6);
+    encoderBackward(dwte, dwpe, Float64Array.from([2, 5]), [1, 1], 1, 2, 1, 3);
+    expect(Array.from(dwpe)).toEqual([0, 0, 0, 2, 5, 0]);
+    expect(Array.from(dwte)).toEqual([0, 7, 0, 0]);
+  });
+});
+
+describe("backwardPass: the backward from any ∂L/∂logits (and a head's ∂L/∂h)", () => {
+  it("from cross-entropy's dlogits it is lossAndGrads, bit for bit", () => {
+    const a = forward(model, ids, B, T);
+    crossEntropyBackward(a.logits, targets, B * T, config.vocab_size);
+    const g = zeroGrads(model);
+    backwardPass(model, a, g);
+    expect(Array.from(g.flat)).toEqual(Array.from(grads.flat));
+  });
+
+  it("a head of one's own on h = ln_f(x): L = Σ_n u·h_n, checked by finite differences", () => {
+    const C = config.n_embd;
+    const u = Float64Array.from({ length: C }, (_, i) => Math.sin(i + 1));
+    const headLoss = (m: typeof model) => {
+      const a = forward(m, ids, B, T);
+      let L = 0;
+      for (let n = 0; n < B * T; n++) for (let i = 0; i < C; i++) L += u[i] * a.lnf[n * C + i];
+      return L;
+    };
+    const a = forward(model, ids, B, T);
+    a.logits.fill(0); // the LM head plays no part in this loss
+    const dlnf = new Float64Array(B * T * C);
+    for (let n = 0; n < B * T; n++) dlnf.set(u, n * C);
+    const g = zeroGrads(model);
+    backwardPass(model, a, g, { dlnf });
+    const flat = model.params.flat;
+    for (const i of [0, 17, 200, flat.length - 3])
+      expect(
+        Math.abs(g.flat[i] - centralDifference(flat, i, () => headLoss(model))),
+        `parameter ${i}`,
+      ).toBeLessThan(1e-7);
   });
 });

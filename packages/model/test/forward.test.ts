@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Rng } from "@llm-labs/tensor";
 import { geluTanh, layerNorm, matmul, matmulTransB, softmax, tensor, type Tensor } from "@llm-labs/tensor";
 import { forward, logits, type GPT } from "../src/gpt.ts";
 import { KVCache } from "../src/kv-cache.ts";
@@ -314,5 +315,28 @@ describe("attentionForward", () => {
     expect(out[7]).toBeCloseTo(35, 5);
     // row 0 sees only position 0: every head returns its kv head's first value
     expect(Array.from(out.subarray(0, 4))).toEqual([10, 10, 30, 30]);
+  });
+});
+
+describe("attention probabilities after a cache", () => {
+  it("are kept as [B, H, T, p0 + T]: each row sums to 1 over the p0 + t + 1 keys it sees", () => {
+    const m = randomModel(config, 21, 0.5);
+    const H = config.n_head;
+    const d = config.n_embd / H;
+    const cache = new KVCache(config.n_layer, H, d, 5, 1);
+    forwardPass(m, [1, 2, 3], 1, 3, { cache }); // p0 = 3
+    const rng = new Rng(2);
+    const k = Float32Array.from({ length: 2 * config.n_embd }, () => rng.normal(0, 1));
+    cache.append(0, k, k, 1, 2);
+    const q = Float32Array.from({ length: 2 * config.n_embd }, () => rng.normal(0, 1));
+    const probs = new Float32Array(H * 2 * 5);
+    attentionForward(new Float32Array(2 * config.n_embd), q, cache, 0, 1, 2, H, probs);
+    for (let h = 0; h < H; h++)
+      for (let t = 0; t < 2; t++) {
+        const row = probs.subarray((h * 2 + t) * 5, (h * 2 + t + 1) * 5);
+        const seen = row.subarray(0, 3 + t + 1).reduce((a, b) => a + b, 0);
+        expect(seen).toBeCloseTo(1, 6);
+        expect(Array.from(row.subarray(3 + t + 1))).toEqual(new Array(1 - t).fill(0));
+      }
   });
 });

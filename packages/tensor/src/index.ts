@@ -21,5 +21,5 @@ export type { RopeOptions } from "./rope.ts";
 export { Rng, randn } from "./rng.ts";
 export { argmax, probsAfterFilters, sample } from "./sampling.ts";
 export type { SampleOptions } from "./sampling.ts";
-export { maxAbsDiff } from "./compare.ts";
+export { centralDifference, maxAbsDiff } from "./compare.ts";
 export { cholesky, inverseCholeskyUpper, spdInverse } from "./linalg.ts";
