@@ -1,12 +1,15 @@
 // npx tsx bench/alignment.bench.ts   (or: npm run bench -- --only labs/11-alignment)
 //
-// The lab's results from one run (about 20 minutes on 2 cores), starting from the SFT
+// The lab's results from one run (about 35 minutes on 2 cores), starting from the SFT
 // checkpoint in data/sft:
-//   1. preference pairs: two SFT samples per request, the judge picks (ties dropped)
+//   1. preference pairs: four SFT samples per request, the judge's best against its worst
+//      (requests whose samples all tie are dropped)
 //   2. a reward model trained on them (Bradley–Terry), its held-out pair accuracy
-//   3. DPO at three β, ORPO, GRPO with the judge's reward, PPO with the REWARD MODEL's score — each from the SFT model, each evaluated on 96 held-out
-//      requests: win-rate against the SFT model's answers, exact-count share, KL from the
-//      reference, and how many of its sentences are degenerate (fewer than three words)
+//   3. DPO at three β, ORPO, GRPO with the judge's reward, PPO with the REWARD MODEL's score at
+//      two KL coefficients and, as the control, PPO with the judge's; each from the SFT model,
+//      each evaluated on 96 held-out requests: win-rate against the SFT model's answers,
+//      exact-count share, KL from the reference, the share of degenerate sentences (fewer than
+//      three words) and the reward model's mean score
 //   4. the table and plots/frontier.svg (win-rate against KL, one point per setting)
 // PPO optimises the learned reward model and is judged by the program: where the two
 // disagree, that is reward hacking, and the table's last columns show it.
@@ -31,7 +34,7 @@ const tok = await loadTokenizer(SFT_DIR);
 const train = requests(PREFERENCE_SEED, 384);
 const heldout = requests(HELDOUT_SEED, 96);
 const EVAL_SEED = 7;
-const LR = 2e-5; // every stage's AdamW rate: at 1e-4 DPO moved 2 nats from the reference in 12 steps and got worse
+const LR = 2e-5; // every stage's AdamW rate: at 1e-4 DPO moved 2 nats from the reference in 12 steps
 
 // the SFT model's own answers to the held-out requests: what every method plays against
 const sftAnswers = sampleAnswers(
@@ -63,20 +66,18 @@ interface Row {
   minutes: number;
   ev: Evaluation;
   degenerate: number;
-  proxy?: number; // the reward model's mean score of the policy's answers (PPO's objective)
+  proxy: number; // the reward model's mean score of the policy's answers (what PPO maximises)
 }
 const rows: Row[] = [];
 
-function measure(method: string, setting: string, policy: GPT, t0: number, proxy?: number): void {
+function measure(method: string, setting: string, policy: GPT, t0: number): void {
   const minutes = (performance.now() - t0) / 60_000;
   const ev = evaluatePolicy(policy, sft, sftAnswers, heldout, tok, EVAL_SEED);
-  rows.push({ method, setting, minutes, ev, degenerate: degenerate(policy), proxy });
+  rows.push({ method, setting, minutes, ev, degenerate: degenerate(policy), proxy: proxyScore(policy) });
   log(
     `${method} ${setting}: win ${ev.winRate.toFixed(3)}, exact ${ev.exact.toFixed(3)}, KL ${ev.kl.toFixed(2)}, ${minutes.toFixed(1)} min`,
   );
 }
-
-measure("SFT", "—", sft, performance.now());
 
 // 1. pairs
 let t0 = performance.now();
@@ -115,6 +116,8 @@ const packRows = (p: number[][], a: number[][]) =>
   );
 
 // 3. the methods
+measure("SFT", "—", sft, performance.now());
+
 for (const beta of [0.1, 0.3, 1]) {
   t0 = performance.now();
   const policy = cloneModel(sft);
@@ -141,7 +144,11 @@ for (const beta of [0.04]) {
   });
   measure("GRPO (judge)", `β = ${beta}`, policy, t0);
 }
-for (const klCoef of [0.05]) {
+for (const [scorer, klCoef] of [
+  ["reward model", 0.05],
+  ["reward model", 0.5],
+  ["judge", 0.05],
+] as const) {
   t0 = performance.now();
   const policy = cloneModel(sft);
   trainPpo(
@@ -162,9 +169,9 @@ for (const klCoef of [0.05]) {
       valueCoef: 0.1,
     },
     undefined,
-    (batch) => rewards(rm, batch),
+    scorer === "reward model" ? (batch) => rewards(rm, batch) : undefined,
   );
-  measure("PPO (reward model)", `KL coef ${klCoef}`, policy, t0, proxyScore(policy));
+  measure(`PPO (${scorer})`, `KL coef ${klCoef}`, policy, t0);
 }
 
 // 4. the table and the frontier
@@ -185,7 +192,7 @@ const cells = rows.map((r) => [
   r.ev.exact.toFixed(3),
   r.ev.kl.toFixed(2),
   `${(100 * r.degenerate).toFixed(1)} %`,
-  r.proxy === undefined ? "" : r.proxy.toFixed(2),
+  r.proxy.toFixed(2),
   r.minutes.toFixed(1),
 ]);
 console.log(

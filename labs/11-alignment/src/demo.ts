@@ -1,6 +1,6 @@
 // npm run lab alignment            (or: npx tsx src/demo.ts [--steps N])
 //
-// The lab's story in one run, about two minutes: a conversation through the chat template
+// The lab's story in one run, about three minutes: a conversation through the chat template
 // and what masking the loss changes; the SFT model (data/sft) answering requests, judged;
 // DPO from that model (lr 2e-5), starting at exactly ln 2, with TRL's metrics step by step, and its
 // win-rate against the SFT model it started from. The whole comparison (reward model, DPO
@@ -122,6 +122,6 @@ runScript(async () => {
     );
   }
   console.log(
-    "\nThe full comparison — reward model, DPO at four β, ORPO, GRPO, PPO — is npx tsx bench/alignment.bench.ts",
+    "\nThe full comparison — reward model, DPO at three β, ORPO, GRPO, PPO — is npx tsx bench/alignment.bench.ts",
   );
 });

@@ -41,10 +41,9 @@ export function sampleAnswers(
 
 // The answer's text, without the end-of-text that closes it.
 export function answerText(tok: Tokenizer, answer: readonly number[]): string {
-  return tok
-    .decode(answer.filter((id) => id !== tok.eosId))
-    .replace(END_OF_TEXT, "")
-    .trim();
+  const ids = answer.filter((id) => id !== tok.eosId);
+  // an answer may be its end-of-text alone
+  return ids.length === 0 ? "" : tok.decode(ids).replace(END_OF_TEXT, "").trim();
 }
 
 // Σ_t log π(y_t | x, y_<t) for each (prompt, answer), in batches of 16.
