@@ -1,6 +1,6 @@
 // npx tsx bench/methods.bench.ts   (or: npm run bench -- --only labs/10-peft)
 //
-// The lab's one table and its budget sweep, from one run (about 10 minutes on 2 cores):
+// The lab's one table and its budget sweep, from one run (about 20 minutes on 2 cores):
 // every method of src/recipe.ts trained on lab 05's Q&A task with the same data, steps and
 // seed, at each of its candidate learning rates; the rate with the lowest training loss
 // (mean of the last 20 steps) is kept, and that run is evaluated:
