@@ -14,8 +14,8 @@
 import { UserError } from "@llm-labs/kit";
 import { Rng, type Floats } from "@llm-labs/tensor";
 import {
+  copyModel,
   readSafetensors,
-  viewParams,
   writeSafetensors,
   asFloat32,
   LINEAR_NAMES,
@@ -104,13 +104,8 @@ export function createAdapter(model: GPT, spec: AdapterSpec, seed: number): Adap
 export const adapterView = (model: GPT, a: Adapter, flat: Floats): Adapter =>
   layout(model, a, flat, flat instanceof Float64Array ? "float64" : "float32");
 
-export function copyModel(model: GPT): GPT {
-  const flat =
-    model.params.flat instanceof Float64Array
-      ? Float64Array.from(model.params.flat)
-      : Float32Array.from(model.params.flat);
-  return { config: model.config, params: viewParams(model.config, flat).params };
-}
+// (copyModel, which mergeAdapter and the training loop use, is packages/model's.)
+export { copyModel };
 
 // A new model with W = W₀ + s·AᵀBᵀ in every adapted linear; `model` is untouched.
 export function mergeAdapter(model: GPT, a: Adapter): GPT {

@@ -14,7 +14,6 @@ import {
   AdamW,
   backwardPass,
   clipGradNorm,
-  createGPT,
   decayMask,
   forward,
   zeroGrads,
@@ -26,13 +25,9 @@ import {
 import { logProbBackward, tokenLogProbs } from "./logprobs.ts";
 import type { SeqBatch } from "./sequences.ts";
 
-// A copy that shares nothing with the original (the reference stays frozen while the policy moves).
-export function cloneModel(model: GPT): GPT {
-  const dtype = model.params.flat instanceof Float64Array ? "float64" : "float32";
-  const copy = createGPT(model.config, 0, dtype);
-  copy.params.flat.set(model.params.flat);
-  return copy;
-}
+// A copy that shares nothing with the original (the reference stays frozen while the policy
+// moves): packages/model's copyModel.
+export { copyModel as cloneModel } from "@llm-labs/model";
 
 // log π of every completion token of the batch, [B·T] (0 where the target is −1), forward only.
 export function batchLogProbs(model: GPT, batch: SeqBatch): Float64Array {

@@ -27,7 +27,7 @@ import {
   decayMask,
   forward,
   learningRate,
-  viewParams,
+  copyModel,
   zeroGrads,
   type Activations,
   type GPT,
@@ -55,11 +55,7 @@ export const PAD_ID = 0;
 // and random, N(0, 0.02²) as Hugging Face initialises a classification head: w = 0 would
 // make the first step's ∂L/∂h = dr·w zero, so the body would wait a step for its gradient.
 export function createRewardModel(base: GPT, seed: number): RewardModel {
-  const flat =
-    base.params.flat instanceof Float64Array
-      ? new Float64Array(base.params.flat)
-      : new Float32Array(base.params.flat);
-  const model: GPT = { config: base.config, params: viewParams(base.config, flat).params };
+  const model = copyModel(base);
   const C = base.config.n_embd;
   const head = new Float64Array(C + 1);
   const rng = new Rng(seed);

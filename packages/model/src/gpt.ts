@@ -9,7 +9,7 @@
 
 import type { GPTConfig } from "./config.ts";
 import { type Activations, allocActivations, forwardPass } from "./forward.ts";
-import { initParams, type Params } from "./params.ts";
+import { initParams, viewParams, type Params } from "./params.ts";
 
 export interface GPT {
   config: GPTConfig;
@@ -44,4 +44,14 @@ export function logits(model: GPT, batch: number[][]): Float32Array {
       `logits: all sequences must have the same length (${T}); got ${batch.map((s) => s.length).join(", ")}`,
     );
   return Float32Array.from(forwardPass(model, batch.flat(), B, T));
+}
+
+// A copy that shares no memory with the original (a model to fine-tune while the original
+// stays the frozen base or reference), in the original's precision.
+export function copyModel(model: GPT): GPT {
+  const flat =
+    model.params.flat instanceof Float64Array
+      ? Float64Array.from(model.params.flat)
+      : Float32Array.from(model.params.flat);
+  return { config: model.config, params: viewParams(model.config, flat).params };
 }

@@ -58,7 +58,7 @@ export {
   type LinearName,
   type Specimen,
 } from "./forward.ts";
-export { createGPT, forward, logits, type GPT } from "./gpt.ts";
+export { copyModel, createGPT, forward, logits, type GPT } from "./gpt.ts";
 export { KVCache, type KVStore } from "./kv-cache.ts";
 export { forwardWithLinears } from "./forward-linears.ts";
 export {
