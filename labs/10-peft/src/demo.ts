@@ -27,9 +27,9 @@ import { intFlag, parseFlags, progressBar, runScript, sparkline, table } from "@
 import {
   checkpointDir,
   forwardPass,
+  generate,
   heldoutTokens,
   loadCheckpoint,
-  KVCache,
   loadTransformersTokenizer,
   OrtGPT,
   type Floats,
@@ -46,22 +46,11 @@ const heading = (s: string) => console.log(`\n${s}\n${"─".repeat(Math.min(78, 
 const int = (n: number) => n.toLocaleString("en-US");
 const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(2)} %`;
 
-// Greedy continuation of `ids` behind an optional prefix, one token at a time through the cache.
+// Greedy continuation of `ids`, behind a learned prefix when there is one (the prefix is a
+// cache the model never computed: generate simply starts after it).
 function greedy(model: GPT, ids: number[], n: number, prefix?: { prefix: Floats; P: number }): number[] {
-  const cache = prefix
-    ? prefixCache(model, prefix.prefix, prefix.P, 1, ids.length + n)
-    : KVCache.for(model.config, 1, ids.length + n);
-  const V = model.config.vocab_size;
-  const out: number[] = [];
-  let logits = forwardPass(model, ids, 1, ids.length, { cache });
-  for (let i = 0; i < n; i++) {
-    const last = logits.subarray((logits.length / V - 1) * V);
-    let best = 0;
-    for (let v = 1; v < V; v++) if (last[v] > last[best]) best = v;
-    out.push(best);
-    logits = forwardPass(model, [best], 1, 1, { cache });
-  }
-  return out;
+  const cache = prefix ? prefixCache(model, prefix.prefix, prefix.P, 1, ids.length + n) : undefined;
+  return generate(model, ids, { maxNewTokens: n, stopAtEos: false, cache });
 }
 
 runScript(async () => {

@@ -9,7 +9,8 @@
 
 import { argmax, Rng, sample, type SampleOptions } from "@llm-labs/tensor";
 import { type AnySpecimen, forwardPass } from "./forward.ts";
-import { KVCache } from "./kv-cache.ts";
+import { KVCache, type KVStore } from "./kv-cache.ts";
+import type { Floats } from "./params.ts";
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -17,6 +18,9 @@ export interface GenerateOptions {
   stopAtEos?: boolean; // default true
   sampling?: SampleOptions & { seed: number }; // default: greedy
   onToken?: (id: number) => void; // streaming
+  // a cache that already holds positions the prompt comes after (lab 10's learned prefix),
+  // with room for the prompt and the new tokens; default: a fresh one
+  cache?: KVStore<Floats>;
 }
 
 export function generate(model: AnySpecimen, prompt: readonly number[], opts: GenerateOptions): number[] {
@@ -27,9 +31,16 @@ export function generate(model: AnySpecimen, prompt: readonly number[], opts: Ge
     c.model_type === "llama"
       ? [c.max_position_embeddings, "max_position_embeddings"]
       : [c.n_positions, "n_positions"];
-  const room = context - prompt.length;
+  const past = opts.cache?.length ?? 0;
+  if (opts.cache && opts.useCache === false)
+    throw new Error("generate: a cache was given with useCache: false");
+  const room = context - past - prompt.length;
   if (room < 0)
-    throw new Error(`generate: the prompt has ${prompt.length} tokens, more than ${field} (${context})`);
+    throw new Error(
+      past === 0
+        ? `generate: the prompt has ${prompt.length} tokens, more than ${field} (${context})`
+        : `generate: ${past} cached + ${prompt.length} prompt tokens exceed ${field} (${context})`,
+    );
   const maxNew = Math.min(opts.maxNewTokens, room);
   const rng = opts.sampling ? new Rng(opts.sampling.seed) : undefined;
   const choose = (last: Float32Array | Float64Array) =>
@@ -37,7 +48,8 @@ export function generate(model: AnySpecimen, prompt: readonly number[], opts: Ge
   const eos = ([] as (number | null | undefined)[]).concat(c.eos_token_id); // a Llama may list several
   const out: number[] = [];
   const cache =
-    opts.useCache === false ? undefined : KVCache.for(c, 1, Math.min(context, prompt.length + maxNew));
+    opts.cache ??
+    (opts.useCache === false ? undefined : KVCache.for(c, 1, Math.min(context, prompt.length + maxNew)));
   let logits = forwardPass(model, prompt, 1, prompt.length, { cache });
   let T = prompt.length;
   const seq = [...prompt];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "@llm-labs/tensor";
 import { geluTanh, layerNorm, matmul, matmulTransB, softmax, tensor, type Tensor } from "@llm-labs/tensor";
 import { forward, logits, type GPT } from "../src/gpt.ts";
+import { generate } from "../src/generate.ts";
 import { KVCache } from "../src/kv-cache.ts";
 import { viewParams } from "../src/params.ts";
 import { forwardWithLinears } from "../src/forward-linears.ts";
@@ -338,5 +339,39 @@ describe("attention probabilities after a cache", () => {
         expect(seen).toBeCloseTo(1, 6);
         expect(Array.from(row.subarray(3 + t + 1))).toEqual(new Array(1 - t).fill(0));
       }
+  });
+});
+
+describe("generate after a cache the caller filled", () => {
+  it("continues [a, b] exactly as generating from [a, b] itself", () => {
+    const m = randomModel(config, 31, 0.5);
+    const H = config.n_head;
+    const d = config.n_embd / H;
+    const whole = generate(m, [1, 2, 3], { maxNewTokens: 3, stopAtEos: false });
+    const cache = new KVCache(config.n_layer, H, d, 8, 1);
+    forwardPass(m, [1, 2], 1, 2, { cache }); // the first two tokens, as a prefix
+    expect(generate(m, [3], { maxNewTokens: 3, stopAtEos: false, cache })).toEqual(whole);
+  });
+
+  it("refuses a prompt that would run past the positions after the cache", () => {
+    const m = randomModel(config, 31, 0.5);
+    const P = config.n_positions - 2;
+    const cache = new KVCache(
+      config.n_layer,
+      config.n_head,
+      config.n_embd / config.n_head,
+      config.n_positions,
+      1,
+    );
+    forwardPass(
+      m,
+      Array.from({ length: P }, (_, i) => i % 5),
+      1,
+      P,
+      { cache },
+    );
+    expect(() => generate(m, [1, 2, 3], { maxNewTokens: 1, cache })).toThrow(
+      `generate: ${P} cached + 3 prompt tokens exceed n_positions (${config.n_positions})`,
+    );
   });
 });
