@@ -24,7 +24,7 @@ import { packBatch } from "../src/sequences.ts";
 import { preferencePairs, trainDpo, trainGrpo, trainOrpo, trainPpo } from "../src/stages.ts";
 import { HELDOUT_SEED, PREFERENCE_SEED, requests, sentences } from "../src/task.ts";
 import { loadTokenizer } from "../src/tokenizer.ts";
-import { SFT_DIR } from "../src/train-sft.ts";
+import { SFT_DIR } from "../src/sft.ts";
 
 const plot = (name: string) => fileURLToPath(new URL(`../plots/${name}`, import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);

@@ -16,7 +16,7 @@ import { chatRows, sftLosses } from "./sft.ts";
 import { preferencePairs, trainDpo } from "./stages.ts";
 import { HELDOUT_SEED, PREFERENCE_SEED, requests, SFT_SEED, sentenceCount, sftExamples } from "./task.ts";
 import { loadTokenizer } from "./tokenizer.ts";
-import { SFT_DIR } from "./train-sft.ts";
+import { SFT_DIR } from "./sft.ts";
 
 const heading = (s: string) => console.log(`\n${s}\n${"─".repeat(Math.min(78, s.length))}`);
 

@@ -12,6 +12,7 @@
 
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   AdamW,
   checkpointDir,
@@ -91,6 +92,7 @@ export function trainSft(
 }
 
 // data/sft/: the SFT model as a checkpoint folder, the chat template in its tokenizer_config.json.
+export const SFT_DIR = fileURLToPath(new URL("../data/sft", import.meta.url));
 export function saveSftCheckpoint(dir: string, model: GPT, meta: Record<string, string>): void {
   mkdirSync(dir, { recursive: true });
   saveCheckpoint(dir, model, meta);

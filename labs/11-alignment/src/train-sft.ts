@@ -2,14 +2,12 @@
 //
 // 1,024 conversations (seed 21), 240 steps of 8, lr 1e-3, on the target specimen.
 
-import { fileURLToPath } from "node:url";
 import { checkpointDir, loadCheckpoint } from "@llm-labs/model";
 import { progressBar, runScript } from "@llm-labs/kit";
-import { chatRows, saveSftCheckpoint, trainSft, type SftConfig } from "./sft.ts";
+import { chatRows, SFT_DIR, saveSftCheckpoint, trainSft, type SftConfig } from "./sft.ts";
 import { SFT_SEED, sftExamples } from "./task.ts";
 import { loadTokenizer } from "./tokenizer.ts";
 
-export const SFT_DIR = fileURLToPath(new URL("../data/sft", import.meta.url));
 export const SFT_CONFIG: SftConfig = { steps: 240, batchSize: 8, lr: 1e-3, warmup: 20, seed: 1 };
 export const SFT_CONVERSATIONS = 1024;
 

@@ -25,6 +25,12 @@
 //   attention  the attention of the new queries over the store (default: attentionForward)
 //   acts       keeps every intermediate, for the backward pass (backward.ts)
 //   embed      rewrites the embeddings x [B·T, C] after the lookup (lab 10's soft prompt)
+//   positions  each row's own position [B·T], in place of p0 + t: a server runs sequences of
+//              different lengths as one flattened batch (B = 1), as vLLM's model runner does
+//              (Hugging Face's `position_ids`); the cache and attention hooks then place each
+//              row's keys and queries (lab 12)
+//   logitRows  the rows whose logits are wanted [R]: the logits are then [R, V], not [B·T, V]
+//              (a server samples one row per sequence; the other rows' LM head is waste)
 // and three for the Llama's own pieces (lab 07 plugs the learner's in; a GPT-2 refuses them):
 //   norm       every RMSNorm (default: rmsNormForward)
 //   rope       the rotation of q and k (default: ropeForward)
@@ -153,6 +159,8 @@ export interface ForwardHooks {
   linear?: LinearHook;
   attention?: AttentionHook;
   embed?: EmbedHook;
+  positions?: Int32Array; // [B·T]
+  logitRows?: Int32Array; // [R]
   acts?: Activations | LlamaActivations;
   norm?: NormHook; // Llama only
   rope?: RopeHook; // Llama only
@@ -374,9 +382,26 @@ export function forwardPass(
   const p0 = cache?.length ?? 0;
   if (ids.length !== N)
     throw new Error(`forward: expected B·T = ${B}·${T} = ${N} token ids, got ${ids.length}`);
+  const { positions, logitRows } = hooks;
+  let end = p0 + T; // one past the last position of this call
+  if (positions) {
+    if (positions.length !== N)
+      throw new Error(`forward: positions needs B·T = ${N} entries, got ${positions.length}`);
+    end = 0;
+    for (const p of positions) {
+      if (!Number.isInteger(p) || p < 0) throw new Error(`forward: position ${p} is not a whole number ≥ 0`);
+      end = Math.max(end, p + 1);
+    }
+    if (hooks.rope) throw new Error("forward: the rope hook turns rows by p0 + t; it cannot take positions");
+  }
+  if (logitRows?.some((r) => !Number.isInteger(r) || r < 0 || r >= N))
+    throw new Error(`forward: logitRows must be rows 0 … ${N - 1}`);
+  if (logitRows && hooks.acts) throw new Error("forward: logitRows cannot be combined with acts (training)");
   // GPT-2 has a learned position table and cannot run past it; RoPE has no table, so a
   // Llama runs at any length (how well is lab 07's long-context question).
-  if (gpt && p0 + T > gpt.config.n_positions)
+  if (gpt && positions && end > gpt.config.n_positions)
+    throw new Error(`forward: position ${end - 1} is past n_positions (${gpt.config.n_positions})`);
+  if (gpt && !positions && p0 + T > gpt.config.n_positions)
     throw new Error(
       p0 === 0
         ? `forward: sequence length ${T} is longer than n_positions (${gpt.config.n_positions})`
@@ -418,13 +443,13 @@ export function forwardPass(
   if (acts) acts.ids.set(Array.from(ids));
   let x = acts?.encoded ?? F(N * C);
   if (llama) encoderForward(x, ids, llama.params.embed_tokens, null, B, T, C, V, p0);
-  else if (gpt) encoderForward(x, ids, gpt.params.wte, gpt.params.wpe, B, T, C, V, p0);
+  else if (gpt) encoderForward(x, ids, gpt.params.wte, gpt.params.wpe, B, T, C, V, p0, positions);
   hooks.embed?.(x, B, T);
 
   if (llama) {
     const lc = llama.config;
     const eps = lc.rms_norm_eps;
-    const rope = { ...ropeFrequencies(lc, p0 + T), p0 };
+    const rope = { ...ropeFrequencies(lc, end), p0, positions };
     // the Llama's three pieces, each by its hook when there is one
     const norm = (
       out: Floats,
@@ -433,9 +458,10 @@ export function forwardPass(
       name: Parameters<NormHook>[1],
       x: Floats,
       g: Floats,
+      rowCount = N,
     ) => {
-      if (hooks.norm) out.set(hooks.norm(l, name, x as Float32Array, g as Float32Array, N, C, eps));
-      else rmsNormForward(out, rstd, x, g, N, C, eps);
+      if (hooks.norm) out.set(hooks.norm(l, name, x as Float32Array, g as Float32Array, rowCount, C, eps));
+      else rmsNormForward(out, rstd, x, g, rowCount, C, eps);
     };
     const rotate = (x: Floats, l: number, which: "q" | "k", heads: number) => {
       if (hooks.rope) x.set(hooks.rope(l, which, x as Float32Array, B, T, heads, d, rope));
@@ -476,11 +502,13 @@ export function forwardPass(
       x = L.res3;
     }
     cache?.advance(T);
-    const xnf = la?.xnf ?? F(N * C);
-    norm(xnf, la?.rstdf ?? F(N), llama.params.layers.length, "norm", x, llama.params.norm);
-    const logits = la?.logits ?? F(N * V);
+    const R = logitRows?.length ?? N;
+    if (logitRows) x = rows(x, logitRows, C, F);
+    const xnf = la?.xnf ?? F(R * C);
+    norm(xnf, la?.rstdf ?? F(R), llama.params.layers.length, "norm", x, llama.params.norm, R);
+    const logits = la?.logits ?? F(R * V);
     logits.fill(0);
-    matmulTransBAccumulate(logits, xnf, llama.params.lm_head, N, C, V); // logits = x · lm_headᵀ
+    matmulTransBAccumulate(logits, xnf, llama.params.lm_head, R, C, V); // logits = x · lm_headᵀ
     return logits;
   }
 
@@ -493,7 +521,16 @@ export function forwardPass(
     x = gptBlockForward(g, l, x, L, B, T, hooks);
   }
   cache?.advance(T);
+  if (logitRows)
+    return gptHeadForward(g, rows(x, logitRows, C, F), headActs(F, logitRows.length, C, V), logitRows.length);
   return gptHeadForward(g, x, ga ?? headActs(F, N, C, V), N);
+}
+
+// Rows `which` of x [N, C], as a new [R, C] array.
+function rows(x: Floats, which: Int32Array, C: number, F: Alloc): Floats {
+  const out = F(which.length * C);
+  which.forEach((r, i) => out.set(x.subarray(r * C, (r + 1) * C), i * C));
+  return out;
 }
 
 // out = x·W + b for x [N, K], W [K, M]: by the linear hook when there is one.

@@ -21,6 +21,7 @@ export function encoderForward(
   C: number,
   vocabSize: number,
   pos0 = 0,
+  positions?: ArrayLike<number>, // row (b, t)'s position [B·T], in place of pos0 + t
 ): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
@@ -32,7 +33,7 @@ export function encoderForward(
       }
       const o = (b * T + t) * C;
       const w = id * C;
-      const p = (pos0 + t) * C;
+      const p = (positions ? positions[b * T + t] : pos0 + t) * C;
       if (wpe) for (let i = 0; i < C; i++) out[o + i] = wte[w + i] + wpe[p + i];
       else for (let i = 0; i < C; i++) out[o + i] = wte[w + i];
     }

@@ -80,6 +80,9 @@ export interface RopeOptions {
   layout?: RopeLayout; // default "rotate-half"
   // multiplies cos and sin: YaRN's attention temperature (HF's `attention_scaling`). Default 1
   attentionScaling?: number;
+  // row (b, t)'s own position, [B·T], in place of p0 + t: a batch whose sequences are at
+  // different lengths (lab 12's server runs them as one flattened batch, B = 1)
+  positions?: ArrayLike<number>;
 }
 
 // RoPE's inverse frequencies (RoFormer §3.2.2):   θ_i = base^(−2i/d),  i = 0 … d/2 − 1
@@ -95,9 +98,11 @@ export function ropeInvFreq(d: number, base = 10000): Float64Array {
 }
 
 // cos(p·θ_i) and sin(p·θ_i) (times the attention scaling) for T positions p0 … p0 + T − 1: [T, d/2] each.
+// With opts.positions, T is B·T and row r is at positions[r].
 function ropeTables(T: number, d: number, opts: RopeOptions): { cos: Float64Array; sin: Float64Array } {
   const half = d / 2;
   const p0 = opts.p0 ?? 0;
+  const pos = opts.positions;
   if (!Number.isInteger(p0) || p0 < 0) throw new Error(`rope: p0 must be a whole number ≥ 0, got ${p0}`);
   const inv = opts.invFreq ?? ropeInvFreq(d, opts.base);
   if (inv.length !== half) throw new Error(`rope: invFreq needs d/2 = ${half} entries, got ${inv.length}`);
@@ -108,7 +113,7 @@ function ropeTables(T: number, d: number, opts: RopeOptions): { cos: Float64Arra
     for (let i = 0; i < half; i++) {
       // in float32, as Hugging Face computes it (inv_freq and position_ids · inv_freq are
       // float32 tensors): so our cos and sin are theirs, not 2^-24·p·θ_i radians apart
-      const angle = Math.fround((p0 + t) * Math.fround(inv[i]));
+      const angle = Math.fround((pos ? pos[t] : p0 + t) * Math.fround(inv[i]));
       cos[t * half + i] = m * Math.cos(angle);
       sin[t * half + i] = m * Math.sin(angle);
     }
@@ -130,17 +135,20 @@ export function ropeForward(
   opts: RopeOptions = {},
 ): void {
   const half = d / 2;
-  const { cos, sin } = ropeTables(T, d, opts);
+  if (opts.positions && opts.positions.length !== B * T)
+    throw new Error(`rope: positions needs B·T = ${B * T} entries, got ${opts.positions.length}`);
+  const { cos, sin } = ropeTables(opts.positions ? B * T : T, d, opts);
   const inter = opts.layout === "interleaved";
   for (let b = 0; b < B; b++)
     for (let t = 0; t < T; t++)
       for (let h = 0; h < heads; h++) {
         const o = ((b * T + t) * heads + h) * d;
+        const row = (opts.positions ? b * T + t : t) * half; // this row's angles
         for (let i = 0; i < half; i++) {
           const ia = o + (inter ? 2 * i : i); // the pair's two features
           const ib = o + (inter ? 2 * i + 1 : i + half);
-          const c = cos[t * half + i];
-          const s = sin[t * half + i];
+          const c = cos[row + i];
+          const s = sin[row + i];
           const a = x[ia];
           const bv = x[ib];
           out[ia] = a * c - bv * s;
@@ -163,6 +171,8 @@ export function ropeBackward(
   opts: RopeOptions = {},
 ): void {
   if (dx === dy) throw new Error("ropeBackward: dx is added to, so it must not be dy");
+  if (opts.positions)
+    throw new Error("ropeBackward: training runs whole sequences; positions are for serving");
   const half = d / 2;
   const { cos, sin } = ropeTables(T, d, opts);
   const inter = opts.layout === "interleaved";
