@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import type { BlockManager } from "./block-manager.ts";
 
-// The hashes of the full blocks of `tokens`: ⌊tokens.length / blockSize⌋ of them. `from`
+// The hashes of the full blocks of `tokens`: ⌊tokens.length / blockSize⌋ of them. `known`
 // lets a request extend the hashes it already has (known[i] for i < known.length).
 export function blockHashes(
   tokens: readonly number[],

@@ -10,7 +10,6 @@
 //      without jump-forward, every output checked by JSON.parse and ajv, and 200
 //      without the grammar: the share that is valid JSON of the schema
 
-import AjvModule from "ajv";
 import { table, ratioLine } from "@llm-labs/kit";
 import { checkpointDir, loadTransformersTokenizer } from "@llm-labs/model";
 import { Rng } from "@llm-labs/tensor";
@@ -21,15 +20,12 @@ import { compileJsonSchema } from "../src/json-schema.ts";
 import { SpecimenLM } from "../src/lm.ts";
 import { CompiledGrammar } from "../src/mask-cache.ts";
 import { feed, type Frame, startFrame } from "../src/pushdown.ts";
-import { SENTENCE_REGEX, STORY_PROMPT, STORY_SCHEMA } from "../src/schemas.ts";
+import { isValidStory, SENTENCE_REGEX, STORY_PROMPT, STORY_SCHEMA } from "../src/schemas.ts";
 import { maskToIds } from "../src/token-mask.ts";
 import { buildTrie } from "../src/trie.ts";
 import { qwen3Vocab, specimenVocab, type Vocab } from "../src/vocab.ts";
-import { loadXGrammar, XGRAMMAR_JSON_OPTIONS } from "../src/xgrammar.ts";
+import { loadXGrammar, xgCompileJson } from "../src/xgrammar.ts";
 
-const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new () => {
-  compile: (s: unknown) => (x: unknown) => boolean;
-};
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const ms = (t0: number) => performance.now() - t0;
 const xg = await loadXGrammar();
@@ -47,20 +43,7 @@ for (const load of [specimenVocab, qwen3Vocab]) {
   const xgSetup = ms(t0);
   log(`${v.name}: set-up ours ${oursSetup.toFixed(0)} ms (vocab + trie), XGrammar ${xgSetup.toFixed(0)} ms`);
   const cases: [string, () => Grammar, () => Promise<XG.CompiledGrammar>][] = [
-    [
-      "story schema",
-      () => compileJsonSchema(STORY_SCHEMA),
-      () => {
-        const o = XGRAMMAR_JSON_OPTIONS;
-        return compiler.compileJSONSchema(
-          JSON.stringify(STORY_SCHEMA),
-          o.anyWhitespace,
-          o.indent,
-          o.separators,
-          o.strictMode,
-        );
-      },
-    ],
+    ["story schema", () => compileJsonSchema(STORY_SCHEMA), () => xgCompileJson(compiler, STORY_SCHEMA)],
     [
       "sentence regex",
       () => compileRegex(SENTENCE_REGEX),
@@ -150,14 +133,7 @@ const tok = await loadTransformersTokenizer(checkpointDir("target"));
 const prompt = tok.encode(STORY_PROMPT, { add_special_tokens: false }) as number[];
 const cg = new CompiledGrammar(compileJsonSchema(STORY_SCHEMA), v);
 const lm = SpecimenLM.target();
-const validate = new Ajv().compile(STORY_SCHEMA);
-const isValid = (text: string) => {
-  try {
-    return validate(JSON.parse(text));
-  } catch {
-    return false;
-  }
-};
+const isValid = isValidStory;
 const N = 200;
 const genRows: (string | number)[][] = [];
 const samples: string[] = [];

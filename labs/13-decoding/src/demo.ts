@@ -5,7 +5,6 @@
 // grammar; what the mask allows at each step and what jump-forward writes; and
 // XGrammar's masks beside ours on the same generation.
 
-import AjvModule from "ajv";
 import { table } from "@llm-labs/kit";
 import { checkpointDir, forwardPass, loadTransformersTokenizer } from "@llm-labs/model";
 import { Rng } from "@llm-labs/tensor";
@@ -17,14 +16,11 @@ import { SpecimenLM } from "./lm.ts";
 import { CompiledGrammar } from "./mask-cache.ts";
 import { type Frame, feed, startFrame } from "./pushdown.ts";
 import { generate, parseSamplingConfig, processLogits } from "./sampler.ts";
-import { STORY_PROMPT, STORY_SCHEMA } from "./schemas.ts";
+import { isValidStory, STORY_PROMPT, STORY_SCHEMA } from "./schemas.ts";
 import { countBits, hasBit } from "./token-mask.ts";
 import { specimenVocab, tokensToBytes } from "./vocab.ts";
 import { xgCompiler, xgCompileJson } from "./xgrammar.ts";
 
-const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new () => {
-  compile: (s: unknown) => (x: unknown) => boolean;
-};
 const heading = (s: string) => console.log(`\n${s}\n${"─".repeat(Math.min(78, s.length))}`);
 const t00 = performance.now();
 const v = specimenVocab();
@@ -92,14 +88,7 @@ console.log(
 heading("3. A JSON object of the story schema, with and without the grammar");
 const storyPrompt = encode(STORY_PROMPT);
 const cg = new CompiledGrammar(compileJsonSchema(STORY_SCHEMA), v);
-const validate = new Ajv().compile(STORY_SCHEMA);
-const valid = (s: string) => {
-  try {
-    return validate(JSON.parse(s));
-  } catch {
-    return false;
-  }
-};
+const valid = isValidStory;
 const free = generateConstrained(lm, v, storyPrompt, null, { maxNewTokens: 40, seed: 5 });
 console.log(`no grammar:   ${JSON.stringify(free.text)}  → valid: ${valid(free.text)}`);
 const bound = generateConstrained(lm, v, storyPrompt, cg, { maxNewTokens: 110, seed: 5 });
