@@ -25,12 +25,14 @@ import { Scorer } from "./score.ts";
 
 export const DATA_DIR = join(tmpdir(), "llm-labs-data");
 const BATCH = 200;
+const CORPUS_VERSION = 2; // 2: chance repeats labelled exact-dup
 
 // Writes at least `mb` MB of document text from the dirty stream at `seed` (once:
-// a file already there is reused). Returns its path.
+// a file already there is reused). Returns its path. CORPUS_VERSION is in the
+// name so that a file written by an older generator, with an older truth, is not.
 export async function writeDirtyCorpus(mb: number, seed: number, quiet = false): Promise<string> {
   mkdirSync(DATA_DIR, { recursive: true });
-  const path = join(DATA_DIR, `dirty-s${seed}-${mb}mb.jsonl`);
+  const path = join(DATA_DIR, `dirty-v${CORPUS_VERSION}-s${seed}-${mb}mb.jsonl`);
   if (existsSync(path)) return path;
   const partial = `${path}.partial`;
   const out = createWriteStream(partial);

@@ -26,6 +26,26 @@ describe("the stages", () => {
   });
 });
 
+describe("the corpus's truth", () => {
+  // Lone sentences and repeated lines are drawn from small pools, so in a few
+  // thousand documents some repeat by chance. Each repeat is a copy, and the answer
+  // key must say so or exact dedup is scored wrong. Checked with a Map of whole
+  // texts, no hash at all.
+  it("labels every text seen before as an exact duplicate, whichever branch made it", () => {
+    const first = new Map<string, number>();
+    let chance = 0;
+    for (const d of take(5_000, 7)) {
+      if (first.has(d.text)) {
+        expect(d.truth.defects, `document ${d.id} repeats document ${first.get(d.text)}`).toContain(
+          "exact-dup",
+        );
+        if (d.truth.defects.includes("low-quality")) chance++;
+      } else first.set(d.text, d.id);
+    }
+    expect(chance).toBeGreaterThan(0); // the case this guards exists in the sample
+  });
+});
+
 describe("the pipeline on 600 documents", () => {
   it("every document stage has precision and recall above 0.8", () => {
     const p = new Pipeline();
