@@ -17,6 +17,7 @@ import {
 } from "@llm-labs/lab-speculative-decoding";
 import { dequantizeInt4, quantizeRtn } from "@llm-labs/lab-quantization";
 import { table } from "@llm-labs/kit";
+import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import {
   calibrationInputs,
   checkpointDir,
@@ -27,11 +28,12 @@ import {
   type GPT,
 } from "@llm-labs/model";
 import { activationScales, asvd } from "./asvd.ts";
+import { DistillConfigSchema, scoredPositions } from "./distill.ts";
 import { forwardKl, reverseKl } from "./divergences.ts";
 import { lowRank, product, rankForRatio, frobenius2 } from "./low-rank.ts";
 import { lorc } from "./lorc.ts";
 import { agreement, ortStudent } from "./measure.ts";
-import { hasStudent, loadDraft, loadStudent, STUDENTS } from "./students.ts";
+import { hasStudent, loadDraft, loadStudent, STUDENT_BUDGET, STUDENTS } from "./students.ts";
 import { svdLlm, whitening } from "./svd-llm.ts";
 import { svd } from "./svd.ts";
 import { Teacher } from "./teacher.ts";
@@ -74,15 +76,20 @@ const teacher = await Teacher.load();
 const target = await OrtLM.named("target");
 const prompts = [0, 1, 2].map((i) => held.slice(2048 + i * 500, 2048 + i * 500 + 32));
 const rows: (string | number)[][] = [];
-const candidates: [string, string, GPT][] = [
-  ["draft", "the draft, as lab 08 trained it", loadDraft()],
-  ...STUDENTS.filter((s) => hasStudent(s.name)).map((s): [string, string, GPT] => [
+// Positions each student's loss was scored on in its 150 steps: on-policy rows
+// score only the tokens the student wrote (distill.ts).
+const positions = (method: (typeof STUDENTS)[number]["method"]) =>
+  scoredPositions(DistillConfigSchema.parse({ ...STUDENT_BUDGET, method })).toLocaleString("en");
+const candidates: [string, string, string, GPT][] = [
+  ["draft", "-", "the draft, as lab 08 trained it", loadDraft()],
+  ...STUDENTS.filter((s) => hasStudent(s.name)).map((s): [string, string, string, GPT] => [
     s.name,
+    positions(s.method),
     s.note,
     loadStudent(s.name),
   ]),
 ];
-for (const [name, note, model] of candidates) {
+for (const [name, scored, note, model] of candidates) {
   const a = await agreement(model, teacher, held.slice(0, 1024));
   const lm = await ortStudent(model);
   const total: SpeculativeStats = {
@@ -108,12 +115,21 @@ for (const [name, note, model] of candidates) {
     a.top1.toFixed(3),
     acceptanceRate(total).toFixed(3),
     tokensPerStep(total).toFixed(2),
+    scored,
     note,
   ]);
 }
 console.log(
   table(
-    ["student", "held-out ppl", "top-1 agreement", "α̂", "tokens / target call", "how it was taught"],
+    [
+      "student",
+      "held-out ppl",
+      "top-1 agreement",
+      "α̂",
+      "tokens / target call",
+      "positions scored",
+      "how it was taught",
+    ],
     rows,
   ),
 );
@@ -129,10 +145,19 @@ const tgt = loadCheckpoint(checkpointDir("target"));
 const w = Float32Array.from(tgt.params.h[1].c_fc.weight);
 const [K, N] = [128, 512];
 const spectrum = svd(w, K, N).S;
+// The same layer's singular values from ml-matrix (Golub–Kahan), for comparison.
+const libSigma = new SingularValueDecomposition(
+  new Matrix(Array.from({ length: K }, (_, k) => Array.from(w.subarray(k * N, (k + 1) * N)))),
+  { autoTranspose: true },
+).diagonal;
+const sigmaGap = spectrum.reduce((m, x, i) => Math.max(m, Math.abs(x - libSigma[i])), 0);
 const energy = (r: number) =>
   spectrum.slice(0, r).reduce((s, x) => s + x * x, 0) / spectrum.reduce((s, x) => s + x * x, 0);
 console.log(
   `σ_1 = ${spectrum[0].toFixed(2)}, σ_51 = ${spectrum[50].toFixed(2)}, σ_128 = ${spectrum[127].toFixed(3)}; the first 51 keep ${(100 * energy(51)).toFixed(1)} % of ‖W‖²`,
+);
+console.log(
+  `our Jacobi SVD against ml-matrix's on this layer: max |σ_ours − σ_ml-matrix| = ${sigmaGap.toExponential(1)} (${(sigmaGap / spectrum[0]).toExponential(1)} of σ_1)`,
 );
 const calib = calibrationInputs(tgt, await trainTokens(512)).get("1.c_fc")!; // fit on train text
 const test = calibrationInputs(tgt, held.slice(0, 512)).get("1.c_fc")!; // judge on held-out text

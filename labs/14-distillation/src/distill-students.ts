@@ -3,16 +3,16 @@
 // Trains every student of students.ts from the draft and writes
 // checkpoints/<name>/ (config.json, generation_config.json, model.safetensors,
 // training.json). The teacher is the target in ONNX Runtime. One to three
-// minutes a student on a laptop core; sft first waits about 7 minutes while the
-// teacher writes its 1,200 samples. Nothing in `npm test` needs this: the
-// students are committed.
+// minutes a student on a laptop core; sft first waits while the teacher writes
+// its 1,200 samples (training.json's sampling_seconds). Nothing in `npm test`
+// needs this: the students are committed.
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { progressBar, runScript, parseFlags, intFlag, UserError } from "@llm-labs/kit";
 import { copyModel, heldoutLoss, heldoutTokens, saveCheckpoint, trainTokens } from "@llm-labs/model";
 import { Rng } from "@llm-labs/tensor";
-import { distill, DistillConfigSchema } from "./distill.ts";
+import { distill, DistillConfigSchema, scoredPositions } from "./distill.ts";
 import { samplePrompts, teacherRollouts } from "./rollout.ts";
 import { keepLayers, loadDraft, STUDENT_BUDGET, STUDENTS, studentDir } from "./students.ts";
 import { Teacher } from "./teacher.ts";
@@ -40,6 +40,7 @@ runScript(async () => {
   const heldout = await heldoutTokens(HELDOUT_TOKENS);
   const draft = loadDraft();
   let teacherSamples: Int32Array | undefined;
+  let samplingSeconds: number | undefined;
 
   for (const spec of STUDENTS.filter((s) => names.includes(s.name))) {
     const cfg = DistillConfigSchema.parse({ ...STUDENT_BUDGET, steps, method: spec.method });
@@ -49,6 +50,7 @@ runScript(async () => {
       const rows = cfg.batchSize * cfg.steps;
       const prompts = samplePrompts(new Rng(cfg.seed + 7), train, rows, cfg.promptLen);
       const bar = progressBar({ total: rows, label: "teacher writes" });
+      const s0 = performance.now();
       const parts: Int32Array[] = [];
       for (let i = 0; i < rows; i += 64) {
         parts.push(
@@ -57,6 +59,7 @@ runScript(async () => {
         bar.tick(Math.min(64, rows - i));
       }
       bar.done();
+      samplingSeconds = (performance.now() - s0) / 1000;
       teacherSamples = new Int32Array(rows * (cfg.seqLen + 1));
       let at = 0;
       for (const p of parts) teacherSamples.set(p, (at += p.length) - p.length);
@@ -85,7 +88,13 @@ runScript(async () => {
           layers: spec.layers,
           ...cfg,
           tokens: cfg.steps * cfg.batchSize * cfg.seqLen,
+          // on-policy rows score only the student's own tokens (distill.ts)
+          positions: scoredPositions(cfg),
           seconds: Math.round(seconds),
+          // the teacher writing sft's data, before its training starts
+          ...(spec.method === "sft" && samplingSeconds !== undefined
+            ? { sampling_seconds: Math.round(samplingSeconds) }
+            : {}),
           final_loss: last.reduce((a, b) => a + b, 0) / last.length,
           heldout_loss_before: before,
           heldout_loss: after,

@@ -60,7 +60,7 @@ export interface DistillStep {
   step: number;
   loss: number; // the method's own loss, mean over its positions
   onPolicy: boolean;
-  tokens: number; // positions trained on so far
+  tokens: number; // positions scored so far (on-policy rows score T − P + 1 of T)
 }
 
 export async function distill(
@@ -80,13 +80,13 @@ export async function distill(
   const grads = viewParams(student.config, flat).params;
   const acts = allocActivations(student.config, B, T);
   const rng = new Rng(cfg.seed); // batches and prompts
-  const coin = new Rng(cfg.seed + 1); // gkd's on-policy draws
+  const schedule = onPolicySchedule(cfg);
   const losses: number[] = [];
   let tokens = 0;
   for (let step = 0; step < cfg.steps; step++) {
     flat.fill(0);
     let loss: number;
-    const onPolicy = method === "rkl" || (method === "gkd" && coin.next() < cfg.lambda);
+    const onPolicy = schedule[step];
     if (method === "ce" || method === "sft") {
       const { x, y } = method === "ce" ? sampleBatch(rng, data.train, B, T) : teacherBatch(rng, data, B, T);
       loss = lossAndGrads(student, x, y, B, T, grads, acts).loss;
@@ -111,7 +111,7 @@ export async function distill(
       forwardPass(student, x, B, T, { acts }); // acts.logits: [N, V]
       const dlogits = new Float32Array(N * V);
       // On-policy rows score only what the student wrote: positions P − 1 … T − 1.
-      const first = onPolicy ? cfg.promptLen - 1 : 0;
+      const first = firstScored(cfg, onPolicy);
       const count = B * (T - first);
       loss = 0;
       for (let b = 0; b < B; b++) {
@@ -144,10 +144,38 @@ export async function distill(
     }
     optimizer.step(step, flat);
     losses.push(loss);
-    tokens += N;
+    tokens += B * (T - firstScored(cfg, onPolicy));
     onStep?.({ step, loss, onPolicy, tokens });
   }
   return losses;
+}
+
+// Which steps are on-policy: every step for rkl, a coin with P(heads) = λ per
+// step for gkd (its own Rng, so the batches' Rng draws the same for every
+// method), none for the others. A pure function of the config, so the count of
+// positions a student was scored on can be worked out without training it.
+export function onPolicySchedule(
+  cfg: Pick<DistillConfig, "method" | "seed" | "steps" | "lambda">,
+): boolean[] {
+  const coin = new Rng(cfg.seed + 1);
+  return Array.from(
+    { length: cfg.steps },
+    () => cfg.method === "rkl" || (cfg.method === "gkd" && coin.next() < cfg.lambda),
+  );
+}
+
+// The first scored position of a row. An on-policy row is P prompt tokens and
+// T + 1 − P the student wrote; position t predicts token t + 1, so the student's
+// own tokens are predicted at positions P − 1 … T − 1: T − P + 1 of the T.
+function firstScored(cfg: Pick<DistillConfig, "promptLen">, onPolicy: boolean): number {
+  return onPolicy ? cfg.promptLen - 1 : 0;
+}
+
+// Positions a whole run scores: B · T per off-policy step, B · (T − P + 1) per
+// on-policy one.
+export function scoredPositions(cfg: DistillConfig): number {
+  const { batchSize: B, seqLen: T } = cfg;
+  return onPolicySchedule(cfg).reduce((n, on) => n + B * (T - firstScored(cfg, on)), 0);
 }
 
 // B windows of `length` consecutive corpus tokens: [B, length].

@@ -2,7 +2,15 @@
 export { logSoftmax64, argmaxRow } from "./probs.ts";
 export { forwardKl, reverseKl, jsd } from "./divergences.ts";
 export { sequenceReverseKlGrad } from "./policy-gradient.ts";
-export { distill, DistillConfigSchema, METHODS, type DistillConfig, type Method } from "./distill.ts";
+export {
+  distill,
+  DistillConfigSchema,
+  METHODS,
+  onPolicySchedule,
+  scoredPositions,
+  type DistillConfig,
+  type Method,
+} from "./distill.ts";
 export { Teacher } from "./teacher.ts";
 export {
   STUDENTS,

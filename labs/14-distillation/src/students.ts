@@ -7,8 +7,9 @@
 // train the draft longer", not just the draft.
 //
 // `tiny` is a different shape: the draft with its second block dropped
-// (1 layer × 64), so one call costs about half as much; it is distilled with the
-// method that won at full size.
+// (1 layer × 64), so one call costs less (not half: the embedding, the LM head
+// and ONNX Runtime's per-call work stay); it is distilled with the method that
+// won at full size.
 
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -45,4 +45,18 @@ describe("svd", () => {
       expect(worst).toBeLessThan(1e-9);
     }
   });
+
+  it("agrees with ml-matrix on a layer the README factorizes: the target's block 1 c_fc [128, 512]", () => {
+    const target = loadCheckpoint(checkpointDir("target"));
+    const [K, N] = [128, 512];
+    const w = target.params.h[1].c_fc.weight as Float32Array;
+    const ours = svd(w, K, N);
+    const theirs = library(w, K, N).diagonal;
+    expect(ours.k).toBe(128);
+    for (let i = 0; i < ours.k; i++) expect(Math.abs(ours.S[i] - theirs[i])).toBeLessThan(1e-10 * theirs[0]);
+    const back = reconstruct(ours);
+    let worst = 0;
+    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(back[i] - w[i]));
+    expect(worst).toBeLessThan(1e-9);
+  });
 });
